@@ -1,0 +1,69 @@
+/**
+ * What a protocol adapter (packages/providers) does for the domain: turn a unified task into
+ * the upstream's request, and the upstream's answers into outcomes the task state machine
+ * understands. Adapters do HTTP; the domain only sees these types.
+ */
+import type { ProtocolName, Provider } from "./providers.ts";
+import type { TaskType, UnifiedTask } from "./task-types.ts";
+
+export type Solution =
+  | { kind: "token"; token: string; userAgent?: string }
+  | { kind: "text"; text: string }
+  | { kind: "coordinates"; coordinates: { x: number; y: number }[] };
+
+/**
+ * How the router reacts to an upstream error (DESIGN.md "Rules from the upstream documents"):
+ *  - retry:       transient (no slot, 5xx page, unparseable answer, timeout): ask again later.
+ *  - cooldown:    the provider cannot serve anyone now (zero balance, key errors, bans, ERROR: 100x):
+ *                 it cools down for every worker and the task moves to another provider.
+ *  - unsolvable:  this provider could not solve this captcha: not charged; try the next provider.
+ *  - bad_request: the task itself is wrong (page URL, site key, image size/type...): fail, refund.
+ */
+export type Fault = "retry" | "cooldown" | "unsolvable" | "bad_request";
+
+export interface UpstreamError {
+  fault: Fault;
+  /** The upstream's own code, e.g. ERROR_ZERO_BALANCE or HTTP_502. */
+  code: string;
+  /** One sentence for humans; never contains the provider's key. */
+  message: string;
+  /** For retry: the wait the upstream document asks for; for cooldown: how long to stay away. */
+  waitSeconds?: number;
+}
+
+export type SubmitOutcome =
+  | { kind: "submitted"; upstreamId: string }
+  | { kind: "solved"; solution: Solution; upstreamId?: string }
+  | { kind: "error"; error: UpstreamError };
+
+export type PollOutcome =
+  | { kind: "solved"; solution: Solution }
+  | { kind: "not_ready" }
+  | { kind: "error"; error: UpstreamError };
+
+export type ReportOutcome = { kind: "recorded" } | { kind: "error"; error: UpstreamError };
+
+export interface ProviderAdapter {
+  readonly protocol: ProtocolName;
+  /** The task types this protocol can carry (DESIGN.md's method table). */
+  readonly taskTypes: readonly TaskType[];
+  /** false for synchronous protocols whose submit answers with the solution (acedata). */
+  readonly polls: boolean;
+  submit(provider: Provider, task: UnifiedTask): Promise<SubmitOutcome>;
+  poll(provider: Provider, upstreamId: string, type: TaskType): Promise<PollOutcome>;
+  report(provider: Provider, upstreamId: string, correct: boolean): Promise<ReportOutcome>;
+}
+
+export type AdapterRegistry = Readonly<Record<ProtocolName, ProviderAdapter | undefined>>;
+
+/** The solution as the public API shows it (API.md "Results and tasks"). */
+export function solutionView(solution: Solution) {
+  switch (solution.kind) {
+    case "token":
+      return solution.userAgent ? { token: solution.token, user_agent: solution.userAgent } : { token: solution.token };
+    case "text":
+      return { text: solution.text };
+    case "coordinates":
+      return { coordinates: solution.coordinates };
+  }
+}

@@ -1,0 +1,8 @@
+/** Time as the domain sees it; tests pass a fake. */
+export interface Clock {
+  now(): number; // epoch milliseconds
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export const isoTime = (epochMs: number): string => new Date(epochMs).toISOString();

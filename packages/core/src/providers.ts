@@ -1,0 +1,92 @@
+/**
+ * Upstream providers as data: a protocol adapter's name, a base URL, a key and a pricing
+ * table per task type. The file format is fixed by API.md (`ROUTER_PROVIDERS_FILE`); fields
+ * may be added, never changed.
+ */
+import { z } from "zod";
+import { creditsToMicro, type Micro } from "./money.ts";
+import { PRIORITIES, TASK_TYPES, type Priority, type TaskType } from "./task-types.ts";
+
+export const PROTOCOLS = ["twocaptcha", "acedata", "solverv2"] as const;
+export type ProtocolName = (typeof PROTOCOLS)[number];
+
+const credits = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?$/)]);
+
+const TaskPricingFileSchema = z.object({
+  price: credits,
+  solve_seconds: z.number().positive(),
+  accuracy: z.number().min(0).max(1),
+  /** Optional (added field): a price per priority, for upstreams that price tiers (seed 000). */
+  prices: z.partialRecord(z.enum(PRIORITIES), credits).optional(),
+  /** Optional (added field): where the default figure comes from. */
+  source: z.string().optional(),
+});
+
+export const ProviderFileEntrySchema = z.looseObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "must be 1-64 letters, digits, '.', '_' or '-'"),
+  protocol: z.enum(PROTOCOLS),
+  base_url: z.url(),
+  api_key: z.string().min(1),
+  enabled: z.boolean().default(true),
+  tasks: z.partialRecord(z.enum(TASK_TYPES), TaskPricingFileSchema),
+});
+
+export const ProvidersFileSchema = z.object({ providers: z.array(ProviderFileEntrySchema) });
+
+export interface TaskPricing {
+  priceMicro: Micro;
+  /** Per-priority prices where the upstream has tiers; otherwise priceMicro for every priority. */
+  pricesMicro?: Partial<Record<Priority, Micro>>;
+  solveSeconds: number;
+  accuracy: number;
+  source?: string;
+}
+
+export interface Provider {
+  id: string;
+  protocol: ProtocolName;
+  baseUrl: string;
+  apiKey: string;
+  enabled: boolean;
+  tasks: Partial<Record<TaskType, TaskPricing>>;
+}
+
+/** The price a provider charges for a task type at a priority. */
+export function priceAt(pricing: TaskPricing, priority: Priority): Micro {
+  return pricing.pricesMicro?.[priority] ?? pricing.priceMicro;
+}
+
+/** Parses the providers file (already JSON-decoded); throws a readable error naming the field. */
+export function parseProvidersFile(json: unknown): Provider[] {
+  const parsed = ProvidersFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`providers file: ${issue?.path.join(".") || "(root)"} ${issue?.message ?? "is invalid"}`);
+  }
+  const ids = new Set<string>();
+  return parsed.data.providers.map((entry) => {
+    if (ids.has(entry.id)) throw new Error(`providers file: provider id "${entry.id}" appears twice`);
+    ids.add(entry.id);
+    const tasks: Provider["tasks"] = {};
+    for (const [type, pricing] of Object.entries(entry.tasks) as [TaskType, z.output<typeof TaskPricingFileSchema>][]) {
+      const pricesMicro = pricing.prices
+        ? Object.fromEntries(Object.entries(pricing.prices).map(([p, v]) => [p, creditsToMicro(v as number | string)]))
+        : undefined;
+      tasks[type] = {
+        priceMicro: creditsToMicro(pricing.price),
+        ...(pricesMicro ? { pricesMicro } : {}),
+        solveSeconds: pricing.solve_seconds,
+        accuracy: pricing.accuracy,
+        ...(pricing.source ? { source: pricing.source } : {}),
+      };
+    }
+    return {
+      id: entry.id,
+      protocol: entry.protocol,
+      baseUrl: entry.base_url.replace(/\/+$/, ""),
+      apiKey: entry.api_key,
+      enabled: entry.enabled,
+      tasks,
+    };
+  });
+}
