@@ -4,7 +4,7 @@
  * understands. Adapters do HTTP; the domain only sees these types.
  */
 import type { ProtocolName, Provider } from "./providers.ts";
-import type { TaskType, UnifiedTask } from "./task-types.ts";
+import type { Priority, TaskType, UnifiedTask } from "./task-types.ts";
 
 export type Solution =
   | { kind: "token"; token: string; userAgent?: string }
@@ -43,13 +43,18 @@ export type PollOutcome =
 
 export type ReportOutcome = { kind: "recorded" } | { kind: "error"; error: UpstreamError };
 
+/** What the router knows about a submit besides the task itself. */
+export interface SubmitContext {
+  priority: Priority;
+}
+
 export interface ProviderAdapter {
   readonly protocol: ProtocolName;
   /** The task types this protocol can carry (DESIGN.md's method table). */
   readonly taskTypes: readonly TaskType[];
   /** false for synchronous protocols whose submit answers with the solution (acedata). */
   readonly polls: boolean;
-  submit(provider: Provider, task: UnifiedTask): Promise<SubmitOutcome>;
+  submit(provider: Provider, task: UnifiedTask, context?: SubmitContext): Promise<SubmitOutcome>;
   poll(provider: Provider, upstreamId: string, type: TaskType): Promise<PollOutcome>;
   report(provider: Provider, upstreamId: string, correct: boolean): Promise<ReportOutcome>;
 }

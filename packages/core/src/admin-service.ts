@@ -1,0 +1,106 @@
+/**
+ * Teams, credits, keys and the providers' view: what the admin endpoints and the local
+ * stack's demo team use.
+ */
+import { generateApiKey, hashApiKey, keyPrefix } from "./api-keys.ts";
+import { isoTime } from "./clock.ts";
+import type { RouterContext } from "./context.ts";
+import { badRequest, notFound } from "./errors.ts";
+import { creditsToMicro, microToCredits } from "./money.ts";
+import type { Team } from "./ports.ts";
+import { priceAt } from "./providers.ts";
+import { blendFigures } from "./routing.ts";
+import type { TaskType } from "./task-types.ts";
+
+export const accountView = (team: Team) => ({
+  team_id: team.teamId,
+  name: team.name,
+  balance: microToCredits(team.balanceMicro),
+  reserved: microToCredits(team.reservedMicro),
+});
+
+export async function createTeam(ctx: RouterContext, input: { name: string; credits: number | string }) {
+  const creditsMicro = creditsToMicro(input.credits);
+  if (creditsMicro < 0) throw badRequest("credits: must not be negative");
+  const apiKey = generateApiKey();
+  const team = await ctx.teams.createTeam({ name: input.name, creditsMicro, apiKeyHash: hashApiKey(apiKey), keyPrefix: keyPrefix(apiKey) });
+  return { team_id: team.teamId, name: team.name, api_key: apiKey, balance: microToCredits(team.balanceMicro) };
+}
+
+export async function addCredits(ctx: RouterContext, teamId: string, amount: number | string) {
+  const amountMicro = creditsToMicro(amount);
+  if (amountMicro <= 0) throw badRequest("amount: must be greater than 0");
+  const team = await ctx.teams.addCredits(teamId, amountMicro);
+  if (!team) throw notFound(`Team ${teamId} not found`);
+  return { team_id: team.teamId, balance: microToCredits(team.balanceMicro), reserved: microToCredits(team.reservedMicro) };
+}
+
+export async function issueKey(ctx: RouterContext, teamId: string) {
+  const apiKey = generateApiKey();
+  if (!(await ctx.teams.addKey(teamId, { apiKeyHash: hashApiKey(apiKey), keyPrefix: keyPrefix(apiKey) }))) {
+    throw notFound(`Team ${teamId} not found`);
+  }
+  return { team_id: teamId, api_key: apiKey, key_prefix: keyPrefix(apiKey) };
+}
+
+export async function revokeKey(ctx: RouterContext, teamId: string, prefix: string) {
+  if (!/^[0-9a-f]{8}$/.test(prefix)) throw badRequest("key_prefix: must be the key's first 8 hex characters");
+  const revoked = await ctx.teams.revokeKey(teamId, prefix);
+  if (revoked === 0) throw notFound(`No key starting with ${prefix} for team ${teamId}`);
+  return { message: "Key revoked", team_id: teamId, key_prefix: prefix };
+}
+
+/** GET /v2/admin/providers: configuration, shared cooldowns and the figures routing uses. */
+export async function providersView(ctx: RouterContext) {
+  const states = new Map((await ctx.providerStates.list()).map((s) => [s.providerId, s]));
+  const now = ctx.clock.now();
+  return {
+    providers: ctx.providers.map((provider) => {
+      const state = states.get(provider.id);
+      const cooling = state?.cooldownUntil !== undefined && state.cooldownUntil > now;
+      const tasks = Object.fromEntries(
+        (Object.entries(provider.tasks) as [TaskType, NonNullable<(typeof provider.tasks)[TaskType]>][]).map(([type, pricing]) => {
+          const observed = state?.observed[type];
+          const blended = blendFigures(provider, type, "balanced", observed)!;
+          return [
+            type,
+            {
+              price: microToCredits(pricing.priceMicro),
+              ...(pricing.pricesMicro
+                ? { prices: Object.fromEntries((["speed", "balanced", "accuracy"] as const).map((p) => [p, microToCredits(priceAt(pricing, p))])) }
+                : {}),
+              solve_seconds: pricing.solveSeconds,
+              accuracy: pricing.accuracy,
+              ...(pricing.source ? { source: pricing.source } : {}),
+              observed: {
+                attempts: observed?.attempts ?? 0,
+                solved: observed?.solved ?? 0,
+                unsolvable: observed?.unsolvable ?? 0,
+                errors: observed?.errors ?? 0,
+                reports_good: observed?.reportsGood ?? 0,
+                reports_bad: observed?.reportsBad ?? 0,
+              },
+              routing_figures: {
+                success_rate: round(blended.success),
+                accuracy: round(blended.accuracy),
+                solve_seconds: round(blended.solveSeconds),
+                expected_seconds: round(blended.expectedSeconds),
+              },
+            },
+          ];
+        }),
+      );
+      return {
+        id: provider.id,
+        protocol: provider.protocol,
+        base_url: provider.baseUrl,
+        enabled: provider.enabled,
+        cooldown_until: cooling ? isoTime(state!.cooldownUntil!) : null,
+        cooldown_reason: cooling ? (state?.cooldownReason ?? null) : null,
+        tasks,
+      };
+    }),
+  };
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;

@@ -1,0 +1,26 @@
+/**
+ * Everything the task lifecycle needs, handed in by the edge that runs it (the Lambda
+ * handlers, the local stack, or a unit test with fakes).
+ */
+import type { AdapterRegistry } from "./adapter.ts";
+import type { Clock } from "./clock.ts";
+import type { CallbackSender, Logger, ProviderStateStore, TaskStore, TeamStore, WorkQueue } from "./ports.ts";
+import type { Provider } from "./providers.ts";
+
+export interface RouterContext {
+  tasks: TaskStore;
+  teams: TeamStore;
+  providerStates: ProviderStateStore;
+  queue: WorkQueue;
+  callbacks: CallbackSender;
+  providers: readonly Provider[];
+  adapters: AdapterRegistry;
+  clock: Clock;
+  logger: Logger;
+  newId: () => string;
+  /** Share of balanced tasks routed to explore (see routing.ts). */
+  explorationShare: number;
+  random?: () => number;
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };

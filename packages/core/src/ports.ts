@@ -1,0 +1,130 @@
+/**
+ * The interfaces the edges implement: DynamoDB (packages/functions/src/aws) in Lambda and
+ * locally, in-memory fakes in core's unit tests.
+ */
+import type { Micro } from "./money.ts";
+import type { TaskRecord, TaskStatus } from "./task.ts";
+import type { TaskType, UnifiedTask } from "./task-types.ts";
+
+export interface Team {
+  teamId: string;
+  name: string;
+  /** What the team can still spend: reservations are already taken off. */
+  balanceMicro: Micro;
+  /** What unfinished tasks hold. */
+  reservedMicro: Micro;
+  /** Everything charged so far. balance + reserved + charged = credited, always. */
+  chargedMicro: Micro;
+  /** Everything ever credited (initial credits and top-ups). */
+  creditedMicro: Micro;
+  createdAt: number;
+}
+
+/**
+ * Money moving with a task transition, applied to the team's item in the same transaction.
+ *  - reserveMicro: taken from the balance into the reservation (fails if the balance is short)
+ *  - chargeMicro:  taken from the reservation for good
+ *  - releaseMicro: given back from the reservation to the balance
+ */
+export interface MoneyMove {
+  reserveMicro?: Micro;
+  chargeMicro?: Micro;
+  releaseMicro?: Micro;
+}
+
+/** A finished task's contribution to the usage rollups (written with its settlement). */
+export interface UsageEvent {
+  teamId: string;
+  day: string; // YYYY-MM-DD, UTC
+  type: TaskType;
+  providerId: string; // "none" when no provider was reached
+  completed: boolean;
+  chargedMicro: Micro;
+  solveSeconds: number;
+}
+
+export type CreateTaskResult =
+  | { kind: "created"; task: TaskRecord }
+  | { kind: "duplicate"; task: TaskRecord }
+  | { kind: "insufficient_credits"; needMicro: Micro; haveMicro: Micro }
+  | { kind: "no_team" };
+
+export type TransitionResult = "ok" | "conflict" | "insufficient_credits";
+
+export interface TaskStore {
+  /** Reserves the task's price and writes the task (and its Idempotency-Key) in one transaction. */
+  create(task: TaskRecord, payload: UnifiedTask): Promise<CreateTaskResult>;
+  get(taskId: string): Promise<TaskRecord | undefined>;
+  getPayload(taskId: string): Promise<UnifiedTask | undefined>;
+  list(teamId: string, query: { limit: number; offset: number; status?: TaskStatus }): Promise<{ total: number; tasks: TaskRecord[] }>;
+  /** Deletes a finished task; false if it was not finished (or not there) any more. */
+  delete(task: TaskRecord): Promise<boolean>;
+  /**
+   * Replaces `prev` by `next` if the stored version is still prev.version (next.version must be
+   * prev.version + 1), moving money and writing usage in the same transaction.
+   */
+  transition(prev: TaskRecord, next: TaskRecord, money?: MoneyMove, usage?: UsageEvent): Promise<TransitionResult>;
+  /** Unfinished tasks whose current step is due before `beforeMs`, oldest first. */
+  listOverdue(beforeMs: number, limit: number): Promise<TaskRecord[]>;
+}
+
+export interface TeamStore {
+  createTeam(input: { name: string; creditsMicro: Micro; apiKeyHash: string; keyPrefix: string }): Promise<Team>;
+  getTeam(teamId: string): Promise<Team | undefined>;
+  listTeams(): Promise<Team[]>;
+  teamIdForKeyHash(hash: string): Promise<string | undefined>;
+  addCredits(teamId: string, amountMicro: Micro): Promise<Team | undefined>;
+  addKey(teamId: string, input: { apiKeyHash: string; keyPrefix: string }): Promise<boolean>;
+  /** Revokes the team's keys whose prefix matches; the number revoked. */
+  revokeKey(teamId: string, keyPrefix: string): Promise<number>;
+}
+
+/** Shared provider state: cooldowns and what the router has observed (shared by every worker). */
+export interface ProviderObservation {
+  attempts: number;
+  solved: number;
+  unsolvable: number;
+  errors: number;
+  solveSecondsTotal: number;
+  reportsGood: number;
+  reportsBad: number;
+}
+
+export interface ProviderState {
+  providerId: string;
+  cooldownUntil?: number;
+  cooldownReason?: string;
+  observed: Partial<Record<TaskType, ProviderObservation>>;
+}
+
+export type AttemptResult =
+  | { kind: "solved"; solveSeconds: number }
+  | { kind: "unsolvable" }
+  | { kind: "error" };
+
+export interface ProviderStateStore {
+  list(): Promise<ProviderState[]>;
+  setCooldown(providerId: string, untilMs: number, reason: string): Promise<void>;
+  recordAttempt(providerId: string, type: TaskType, result: AttemptResult): Promise<void>;
+  recordReport(providerId: string, type: TaskType, correct: boolean): Promise<void>;
+}
+
+/** Messages on the work queue: ids only (SQS messages stay small). */
+export type WorkMessage =
+  | { kind: "task"; task_id: string; step: number }
+  | { kind: "callback"; task_id: string; attempt: number };
+
+export interface WorkQueue {
+  send(message: WorkMessage, delaySeconds: number): Promise<void>;
+}
+
+/** POSTs a result object to a team's callback URL. */
+export interface CallbackSender {
+  post(url: string, body: unknown): Promise<{ ok: boolean; status?: number; error?: string }>;
+}
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}

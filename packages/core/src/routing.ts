@@ -1,0 +1,179 @@
+/**
+ * The routing policy: which provider gets a task. Pure: it sees the configured providers,
+ * their shared state (cooldowns, observed figures) and the time, and returns a decision with
+ * its reason and every candidate's figures.
+ *
+ * Candidates serve the task type, are enabled, are not cooling down, are not excluded (already
+ * failed this task) and cost no more than max_price. Each candidate's figures blend the
+ * pricing table with what the router observed, the table weighing as PRIOR_WEIGHT observations:
+ *   success  = P(an attempt returns an answer)      (solved / attempts)
+ *   accuracy = P(the answer is right)               (table, lowered by reportbad, raised by reportgood)
+ *   seconds  = typical time to an answer            (table, then observed solve times)
+ * Then, by priority:
+ *   speed    → least expected time to a solved answer: seconds / success
+ *   accuracy → highest chance of a right answer: success × accuracy
+ *   balanced → least expected cost per right answer, price / (success × accuracy), with a latency
+ *              penalty of 1% per 6 s so a much slower provider must be clearly cheaper
+ * Ties go to the cheaper, then to the id. A small exploration share (balanced only) sends a
+ * task to the least-observed other candidate so every provider keeps producing figures.
+ */
+import type { Micro } from "./money.ts";
+import { microToCreditsString } from "./money.ts";
+import type { ProviderObservation, ProviderState } from "./ports.ts";
+import { priceAt, type Provider } from "./providers.ts";
+import type { Priority, TaskType } from "./task-types.ts";
+
+export const PRIOR_WEIGHT = 20;
+const PRIOR_SUCCESS = 0.97;
+const LATENCY_PENALTY_SECONDS = 600;
+
+export interface RouteRequest {
+  type: TaskType;
+  priority: Priority;
+  maxPriceMicro?: Micro;
+  /** Providers this task already failed on. */
+  exclude?: ReadonlySet<string>;
+}
+
+export interface RouteOptions {
+  nowMs: number;
+  /** Share of balanced tasks sent to explore (0 disables). */
+  explorationShare?: number;
+  /** A number in [0, 1); injected so tests and the benchmark are deterministic. */
+  random?: () => number;
+}
+
+export interface CandidateFigures {
+  providerId: string;
+  priceMicro: Micro;
+  success: number;
+  accuracy: number;
+  solveSeconds: number;
+  expectedSeconds: number;
+  samples: number;
+  /** Lower is better, whatever the priority. */
+  score: number;
+}
+
+export type RouteResult =
+  | { kind: "routed"; provider: Provider; priceMicro: Micro; reason: string; candidates: CandidateFigures[] }
+  | { kind: "cooling"; provider: Provider; priceMicro: Micro; untilMs: number; reason: string }
+  | { kind: "none"; reason: string };
+
+/** The figures the router uses for one provider and task type. */
+export function blendFigures(
+  provider: Provider,
+  type: TaskType,
+  priority: Priority,
+  observed: ProviderObservation | undefined,
+): Omit<CandidateFigures, "score"> | undefined {
+  const table = provider.tasks[type];
+  if (!table) return undefined;
+  const o = observed ?? { attempts: 0, solved: 0, unsolvable: 0, errors: 0, solveSecondsTotal: 0, reportsGood: 0, reportsBad: 0 };
+  const success = (PRIOR_WEIGHT * PRIOR_SUCCESS + o.solved) / (PRIOR_WEIGHT + o.attempts);
+  const accuracy = (PRIOR_WEIGHT * table.accuracy + o.reportsGood) / (PRIOR_WEIGHT + o.reportsGood + o.reportsBad);
+  const solveSeconds = (PRIOR_WEIGHT * table.solveSeconds + o.solveSecondsTotal) / (PRIOR_WEIGHT + o.solved);
+  return {
+    providerId: provider.id,
+    priceMicro: priceAt(table, priority),
+    success,
+    accuracy,
+    solveSeconds,
+    expectedSeconds: solveSeconds / Math.max(success, 0.01),
+    samples: o.attempts,
+  };
+}
+
+function score(priority: Priority, f: Omit<CandidateFigures, "score">): number {
+  const rightAnswer = Math.max(f.success * f.accuracy, 0.0001);
+  switch (priority) {
+    case "speed":
+      return f.expectedSeconds;
+    case "accuracy":
+      return -rightAnswer;
+    case "balanced":
+      return (f.priceMicro / rightAnswer) * (1 + f.expectedSeconds / LATENCY_PENALTY_SECONDS);
+  }
+}
+
+const byScore = (a: CandidateFigures, b: CandidateFigures) =>
+  a.score - b.score || a.priceMicro - b.priceMicro || a.providerId.localeCompare(b.providerId);
+
+export function route(
+  request: RouteRequest,
+  providers: readonly Provider[],
+  states: readonly ProviderState[],
+  options: RouteOptions,
+): RouteResult {
+  const stateOf = new Map(states.map((state) => [state.providerId, state]));
+  const serving = providers.filter((p) => p.enabled && p.tasks[request.type] && !request.exclude?.has(p.id));
+  if (serving.length === 0) {
+    return { kind: "none", reason: `No ${request.exclude?.size ? "other " : ""}enabled provider serves ${request.type}` };
+  }
+  const figures = serving.map((provider) => {
+    const blended = blendFigures(provider, request.type, request.priority, stateOf.get(provider.id)?.observed[request.type])!;
+    return { provider, figures: { ...blended, score: score(request.priority, blended) } };
+  });
+  const affordable = figures.filter(({ figures: f }) => request.maxPriceMicro === undefined || f.priceMicro <= request.maxPriceMicro);
+  if (affordable.length === 0) {
+    const cheapest = Math.min(...figures.map(({ figures: f }) => f.priceMicro));
+    return {
+      kind: "none",
+      reason: `No provider serves ${request.type} within max_price ${microToCreditsString(request.maxPriceMicro!)}; the cheapest costs ${microToCreditsString(cheapest)}`,
+    };
+  }
+  const coolingUntil = (id: string) => {
+    const until = stateOf.get(id)?.cooldownUntil;
+    return until !== undefined && until > options.nowMs ? until : undefined;
+  };
+  const available = affordable.filter(({ provider }) => coolingUntil(provider.id) === undefined);
+  if (available.length === 0) {
+    // Every provider that could serve is cooling down: wait for the first to come back rather
+    // than refuse (a cooldown is never allowed to take the whole service out for long).
+    const soonest = affordable
+      .map((c) => ({ ...c, until: coolingUntil(c.provider.id)! }))
+      .sort((a, b) => a.until - b.until || byScore(a.figures, b.figures))[0]!;
+    return {
+      kind: "cooling",
+      provider: soonest.provider,
+      priceMicro: soonest.figures.priceMicro,
+      untilMs: soonest.until,
+      reason: `every provider for ${request.type} is cooling down; ${soonest.provider.id} is back first`,
+    };
+  }
+  const ranked = available.sort((a, b) => byScore(a.figures, b.figures));
+  const best = ranked[0]!;
+  const candidates = ranked.map((c) => c.figures);
+  const share = options.explorationShare ?? 0;
+  if (request.priority === "balanced" && ranked.length > 1 && share > 0 && (options.random ?? Math.random)() < share) {
+    const explored = ranked.slice(1).sort((a, b) => a.figures.samples - b.figures.samples || byScore(a.figures, b.figures))[0]!;
+    return {
+      kind: "routed",
+      provider: explored.provider,
+      priceMicro: explored.figures.priceMicro,
+      reason: `exploration: ${explored.provider.id} has ${explored.figures.samples} observed attempts`,
+      candidates,
+    };
+  }
+  return {
+    kind: "routed",
+    provider: best.provider,
+    priceMicro: best.figures.priceMicro,
+    reason: describe(request.priority, best.figures, ranked[1]?.figures),
+    candidates,
+  };
+}
+
+function describe(priority: Priority, best: CandidateFigures, next: CandidateFigures | undefined): string {
+  const vs = next ? `; next ${next.providerId}` : "; only candidate";
+  switch (priority) {
+    case "speed":
+      return `speed: fastest expected answer (${best.expectedSeconds.toFixed(1)} s${next ? `${vs} ${next.expectedSeconds.toFixed(1)} s` : vs})`;
+    case "accuracy":
+      return `accuracy: most likely right answer (${pct(best.success * best.accuracy)}${next ? `${vs} ${pct(next.success * next.accuracy)}` : vs})`;
+    case "balanced":
+      return `balanced: lowest expected cost per solved task (${microToCreditsString(Math.round(best.score))} credits at price ${microToCreditsString(best.priceMicro)}${next ? `${vs} ${microToCreditsString(Math.round(next.score))}` : vs})`;
+  }
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;

@@ -1,0 +1,351 @@
+/**
+ * The worker's side of the lifecycle: what one queue message does to one task.
+ *
+ * Every step follows the same order so that no crash, retry or duplicate delivery can lose a
+ * task or charge it twice:
+ *   1. queue the message for the next step (with the wait the upstream document asks for);
+ *   2. claim the step: a write conditional on the task's version that moves `step` on;
+ *      a duplicate of this message loses the race here and stops;
+ *   3. talk to the upstream;
+ *   4. record the outcome (again conditional on the version); money moves in the same write.
+ * If the process dies after 1, the queued message carries on; a message that arrives for a
+ * step the task has left does nothing. Waiting is always an SQS delay, never a sleep.
+ */
+import type { Fault, Solution, UpstreamError } from "./adapter.ts";
+import { commit } from "./commit.ts";
+import type { RouterContext } from "./context.ts";
+import type { MoneyMove, UsageEvent } from "./ports.ts";
+import type { Provider } from "./providers.ts";
+import { route } from "./routing.ts";
+import {
+  attemptWindowSeconds,
+  firstWaitSeconds,
+  MAX_DELAY_SECONDS,
+  MAX_RESULT_REQUESTS,
+  nextPollDelaySeconds,
+  POLL_INTERVAL_SECONDS,
+} from "./schedule.ts";
+import { finished } from "./task-service.ts";
+import { currentAttempt, isFinished, resultView, type Attempt, type TaskRecord } from "./task.ts";
+
+/** Consecutive transient errors (5xx, timeouts) on one provider before it cools down. */
+const MAX_TRANSIENT_ERRORS = 2;
+/** ERROR_NO_SLOT_AVAILABLE answers tolerated before trying another provider. */
+const MAX_NO_SLOT_RETRIES = 6;
+const TRANSIENT_COOLDOWN_SECONDS = 60;
+/** A synchronous upstream call that never came back is retried after this. */
+const SYNC_SUBMIT_RECHECK_SECONDS = 90;
+export const CALLBACK_DELAYS_SECONDS = [5, 15, 60, 180, 600] as const;
+
+export async function handleTaskMessage(ctx: RouterContext, taskId: string, step: number): Promise<void> {
+  const task = await ctx.tasks.get(taskId);
+  if (!task || isFinished(task.status) || task.step !== step) return; // duplicate or stale
+  const now = ctx.clock.now();
+  if (now >= task.deadlineAt) {
+    await endTask(ctx, task, task, { status: "failed", error: deadlineError(task) });
+    return;
+  }
+  const attempt = currentAttempt(task);
+  if (attempt?.state === "polling") return poll(ctx, task, attempt);
+  if (attempt?.state === "submitting") {
+    // The last submit was claimed but never recorded: the process died mid-call. Whether the
+    // upstream got it is unknown; submit again (to the same provider unless it failed).
+    const lost = withAttempt(task, { ...attempt, state: "failed", endedAt: now, error: "retry: submit interrupted" });
+    return submit(ctx, lost, task);
+  }
+  return submit(ctx, task, task);
+}
+
+// ── submit ─────────────────────────────────────────────────────────────────────────────
+
+/** Submits `task` (what `base`, the stored record, is becoming) to the best provider now. */
+async function submit(ctx: RouterContext, task: TaskRecord, base: TaskRecord): Promise<void> {
+  const now = ctx.clock.now();
+  const choice = await chooseProvider(ctx, task, now);
+  if (choice.kind === "none") {
+    await endTask(ctx, task, base, { status: "failed", error: choice.reason });
+    return;
+  }
+  if (choice.kind === "wait") {
+    await reschedule(ctx, task, base, choice.untilMs);
+    return;
+  }
+  const { provider, priceMicro } = choice;
+  const adapter = ctx.adapters[provider.protocol]!;
+  const payload = await ctx.tasks.getPayload(task.taskId);
+  if (!payload) throw new Error(`task ${task.taskId} has no payload`);
+
+  // Failing over to a pricier provider takes the difference from the balance, atomically.
+  const extra = Math.max(0, priceMicro - task.reservedMicro);
+  const waitSeconds = adapter.polls ? firstWaitSeconds(task.type) : SYNC_SUBMIT_RECHECK_SECONDS;
+  const attempt: Attempt = { providerId: provider.id, state: "submitting", startedAt: now, polls: 0, retries: 0, priceMicro };
+  const claim: TaskRecord = {
+    ...withAttempt(task, attempt, true),
+    step: base.step + 1,
+    dueAt: now + waitSeconds * 1000,
+    reservedMicro: task.reservedMicro + extra,
+    routing: task.attempts.length === 0 ? task.routing : { providerId: provider.id, reason: choice.reason },
+  };
+  await ctx.queue.send({ kind: "task", task_id: task.taskId, step: claim.step }, waitSeconds);
+  const claimed = await commit(ctx, base, claim, extra > 0 ? { reserveMicro: extra } : undefined);
+  if (!claimed.ok && claimed.reason === "insufficient_credits") {
+    // Cannot afford this provider: stay within what is already reserved.
+    const capped = { ...task, maxPriceMicro: Math.min(task.maxPriceMicro ?? Infinity, task.reservedMicro) };
+    const retry = await chooseProvider(ctx, capped, now);
+    if (retry.kind === "provider" && retry.priceMicro <= task.reservedMicro) return submit(ctx, capped, base);
+    await endTask(ctx, task, base, { status: "failed", error: "Insufficient credits to move the task to another provider" });
+    return;
+  }
+  if (!claimed.ok) return; // a duplicate message got here first
+
+  const outcome = await adapter.submit(provider, payload, { priority: task.priority });
+  const submitted = claimed.task;
+  const current = currentAttempt(submitted)!;
+  switch (outcome.kind) {
+    case "submitted":
+      await commit(ctx, submitted, {
+        ...withAttempt(submitted, { ...current, state: "polling", upstreamId: outcome.upstreamId }),
+        status: "processing",
+      });
+      return;
+    case "solved":
+      await complete(ctx, submitted, { ...current, ...(outcome.upstreamId ? { upstreamId: outcome.upstreamId } : {}) }, outcome.solution);
+      return;
+    case "error":
+      await attemptFailed(ctx, submitted, current, outcome.error, "submit");
+      return;
+  }
+}
+
+type ProviderChoice =
+  | { kind: "provider"; provider: Provider; priceMicro: number; reason: string }
+  | { kind: "wait"; untilMs: number }
+  | { kind: "none"; reason: string };
+
+async function chooseProvider(ctx: RouterContext, task: TaskRecord, now: number): Promise<ProviderChoice> {
+  const states = await ctx.providerStates.list();
+  const exclude = new Set(task.attempts.filter((a) => a.state === "failed" && excludedAfter(a)).map((a) => a.providerId));
+  const planned = ctx.providers.find((p) => p.id === task.routing.providerId);
+  const plannedState = states.find((s) => s.providerId === planned?.id);
+  if (
+    task.attempts.length === 0 &&
+    planned?.enabled &&
+    planned.tasks[task.type] &&
+    !((plannedState?.cooldownUntil ?? 0) > now)
+  ) {
+    // The provider chosen (and priced) when the task was accepted.
+    return { kind: "provider", provider: planned, priceMicro: task.reservedMicro, reason: task.routing.reason };
+  }
+  const decision = route(
+    { type: task.type, priority: task.priority, exclude, ...(task.maxPriceMicro !== undefined ? { maxPriceMicro: task.maxPriceMicro } : {}) },
+    ctx.providers,
+    states,
+    { nowMs: now },
+  );
+  if (decision.kind === "routed") {
+    const reason = task.attempts.length ? `failover after ${lastError(task)}: ${decision.reason}` : decision.reason;
+    return { kind: "provider", provider: decision.provider, priceMicro: decision.priceMicro, reason };
+  }
+  if (decision.kind === "cooling" && decision.untilMs < task.deadlineAt - attemptWindowSeconds(task.type) * 1000) {
+    return { kind: "wait", untilMs: decision.untilMs };
+  }
+  const why = task.attempts.length ? `No provider could solve the task (last error: ${lastError(task)})` : decision.reason;
+  return { kind: "none", reason: why };
+}
+
+/** A provider that failed a task for a reason other than a passing hiccup is not tried again. */
+const excludedAfter = (attempt: Attempt) => !attempt.error?.startsWith("retry:");
+
+const lastError = (task: TaskRecord) =>
+  (task.attempts.findLast((a) => a.error)?.error ?? "no answer").replace(/^retry: /, "");
+
+// ── poll ───────────────────────────────────────────────────────────────────────────────
+
+async function poll(ctx: RouterContext, task: TaskRecord, attempt: Attempt): Promise<void> {
+  const now = ctx.clock.now();
+  const provider = ctx.providers.find((p) => p.id === attempt.providerId);
+  const adapter = provider && ctx.adapters[provider.protocol];
+  const windowEnd = attempt.startedAt + attemptWindowSeconds(task.type) * 1000;
+  if (!provider || !adapter || attempt.polls >= MAX_RESULT_REQUESTS || now >= windowEnd) {
+    const reason = !provider ? "The provider is no longer configured" : `No answer after ${attempt.polls} result requests`;
+    await attemptFailed(ctx, task, attempt, { fault: "unsolvable", code: "NO_ANSWER", message: reason }, "poll");
+    return;
+  }
+  const delay = nextPollDelaySeconds(task.type, attempt.polls + 1, attempt.startedAt, now);
+  const claim: TaskRecord = {
+    ...withAttempt(task, { ...attempt, polls: attempt.polls + 1 }),
+    step: task.step + 1,
+    dueAt: now + delay * 1000,
+  };
+  await ctx.queue.send({ kind: "task", task_id: task.taskId, step: claim.step }, delay);
+  const claimed = await commit(ctx, task, claim);
+  if (!claimed.ok) return; // a duplicate message got here first
+
+  const outcome = await adapter.poll(provider, attempt.upstreamId!, task.type);
+  const polled = claimed.task;
+  const current = currentAttempt(polled)!;
+  if (outcome.kind === "solved") return complete(ctx, polled, current, outcome.solution);
+  if (outcome.kind === "not_ready") {
+    if (current.retries > 0) await commit(ctx, polled, withAttempt(polled, { ...current, retries: 0 }));
+    return; // the next poll is already queued
+  }
+  if (outcome.error.fault === "retry" && current.retries + 1 <= MAX_TRANSIENT_ERRORS) {
+    // A passing upstream hiccup while it holds the captcha: count it; the next poll is queued.
+    await commit(ctx, polled, withAttempt(polled, { ...current, retries: current.retries + 1 }));
+    return;
+  }
+  await attemptFailed(ctx, polled, current, outcome.error, "poll");
+}
+
+// ── outcomes ───────────────────────────────────────────────────────────────────────────
+
+/**
+ * An upstream answered an error. Depending on its class (adapter.ts `Fault`): ask the same
+ * provider again later, cool the provider down and move on, move on, or fail the task.
+ */
+async function attemptFailed(
+  ctx: RouterContext,
+  task: TaskRecord,
+  attempt: Attempt,
+  error: UpstreamError,
+  during: "submit" | "poll",
+): Promise<void> {
+  const now = ctx.clock.now();
+  let fault: Fault = error.fault;
+  const sameProviderRetries = countTrailingRetries(task, attempt.providerId);
+  if (fault === "retry" && during === "submit") {
+    const limit = error.code === "ERROR_NO_SLOT_AVAILABLE" ? MAX_NO_SLOT_RETRIES : MAX_TRANSIENT_ERRORS;
+    if (sameProviderRetries + 1 >= limit) fault = error.code === "ERROR_NO_SLOT_AVAILABLE" ? "unsolvable" : "cooldown";
+  } else if (fault === "retry") {
+    fault = "cooldown"; // repeated errors while polling: the provider is in trouble
+  }
+  if (fault === "cooldown") {
+    const seconds = error.fault === "cooldown" ? (error.waitSeconds ?? 300) : TRANSIENT_COOLDOWN_SECONDS;
+    await ctx.providerStates.setCooldown(attempt.providerId, now + seconds * 1000, `${error.code}: ${error.message}`);
+    ctx.logger.warn("provider cooling down", { provider: attempt.providerId, code: error.code, seconds });
+  }
+  await ctx.providerStates.recordAttempt(attempt.providerId, task.type, fault === "unsolvable" ? { kind: "unsolvable" } : { kind: "error" });
+
+  const failedAttempt: Attempt = {
+    ...attempt,
+    state: "failed",
+    endedAt: now,
+    error: fault === "retry" ? `retry: ${error.code}` : `${error.code}: ${error.message}`,
+  };
+  if (fault === "bad_request") {
+    await endTask(ctx, withAttempt(task, failedAttempt), task, { status: "failed", error: error.message });
+    return;
+  }
+  // Back to pending: the next step submits again (same provider after a wait, or the next one).
+  const wait = fault === "retry" ? Math.max(POLL_INTERVAL_SECONDS, error.waitSeconds ?? POLL_INTERVAL_SECONDS) : 0;
+  await reschedule(ctx, { ...withAttempt(task, failedAttempt), status: "pending" }, task, now + wait * 1000);
+}
+
+const countTrailingRetries = (task: TaskRecord, providerId: string): number => {
+  let count = 0;
+  for (const a of [...task.attempts].reverse().slice(1)) {
+    if (a.providerId !== providerId || !a.error?.startsWith("retry:")) break;
+    count++;
+  }
+  return count;
+};
+
+/** Queues the task's next step for `atMs` and records it (any step queued earlier goes stale). */
+async function reschedule(ctx: RouterContext, next: TaskRecord, base: TaskRecord, atMs: number) {
+  const now = ctx.clock.now();
+  const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((atMs - now) / 1000)));
+  const record: TaskRecord = { ...next, step: base.step + 1, dueAt: now + delay * 1000 };
+  await ctx.queue.send({ kind: "task", task_id: record.taskId, step: record.step }, delay);
+  await commit(ctx, base, record);
+}
+
+async function complete(ctx: RouterContext, task: TaskRecord, attempt: Attempt, solution: Solution) {
+  const now = ctx.clock.now();
+  const charge = Math.min(attempt.priceMicro, task.reservedMicro);
+  const solvedAttempt: Attempt = { ...attempt, state: "solved", endedAt: now };
+  await endTask(ctx, withAttempt(task, solvedAttempt), task, { status: "completed", solution, chargeMicro: charge });
+  await ctx.providerStates.recordAttempt(attempt.providerId, task.type, {
+    kind: "solved",
+    solveSeconds: (now - attempt.startedAt) / 1000,
+  });
+}
+
+/**
+ * Ends a task: charges what it cost (nothing if it failed), releases the rest of the
+ * reservation, writes the usage rollup — all in the task's own conditional write — then
+ * queues the callback if the team asked for one.
+ */
+async function endTask(
+  ctx: RouterContext,
+  next: TaskRecord,
+  base: TaskRecord,
+  end: { status: "completed"; solution: Solution; chargeMicro: number } | { status: "failed"; error: string },
+): Promise<void> {
+  const now = ctx.clock.now();
+  const chargeMicro = end.status === "completed" ? end.chargeMicro : 0;
+  const record: TaskRecord = {
+    ...finished(next, now, end.status, end.status === "failed" ? end.error : undefined),
+    ...(end.status === "completed" ? { solution: end.solution, chargedMicro: chargeMicro } : {}),
+  };
+  const money: MoneyMove = { chargeMicro, releaseMicro: base.reservedMicro - chargeMicro };
+  const solvedBy = record.attempts.find((a) => a.state === "solved");
+  const usage: UsageEvent = {
+    teamId: record.teamId,
+    day: new Date(record.createdAt).toISOString().slice(0, 10),
+    type: record.type,
+    providerId: solvedBy?.providerId ?? currentAttempt(record)?.providerId ?? "none",
+    completed: end.status === "completed",
+    chargedMicro: chargeMicro,
+    solveSeconds: end.status === "completed" ? (now - record.createdAt) / 1000 : 0,
+  };
+  if (!(await commit(ctx, base, record, money, usage)).ok) return;
+  ctx.logger.info("task ended", { task_id: record.taskId, status: record.status, provider: usage.providerId });
+  if (record.callbackUrl) {
+    await ctx.queue.send({ kind: "callback", task_id: record.taskId, attempt: 1 }, 0).catch((error) => {
+      ctx.logger.error("could not queue a callback", { task_id: record.taskId, error: String(error) });
+    });
+  }
+}
+
+/** The task with its current attempt replaced (or a new one appended). */
+function withAttempt(task: TaskRecord, attempt: Attempt, append = false): TaskRecord {
+  const attempts = append ? [...task.attempts, attempt] : [...task.attempts.slice(0, -1), attempt];
+  return { ...task, attempts };
+}
+
+const deadlineError = (task: TaskRecord) =>
+  `Deadline exceeded: no provider answered within ${Math.round((task.deadlineAt - task.createdAt) / 1000)} s` +
+  (task.attempts.length ? ` (last error: ${lastError(task)})` : "");
+
+// ── callbacks ──────────────────────────────────────────────────────────────────────────
+
+/** POSTs the result object to the task's callback_url; retried through SQS delays, bounded. */
+export async function handleCallbackMessage(ctx: RouterContext, taskId: string, attempt: number): Promise<void> {
+  const task = await ctx.tasks.get(taskId);
+  if (!task?.callbackUrl || !isFinished(task.status)) return;
+  const sent = await ctx.callbacks.post(task.callbackUrl, resultView(task));
+  if (sent.ok) return;
+  const delay = CALLBACK_DELAYS_SECONDS[attempt - 1];
+  ctx.logger.warn("callback failed", { task_id: taskId, attempt, status: sent.status, error: sent.error });
+  if (delay === undefined) return; // gave up; the task itself is unchanged
+  await ctx.queue.send({ kind: "callback", task_id: taskId, attempt: attempt + 1 }, Math.min(delay, MAX_DELAY_SECONDS));
+}
+
+// ── sweeper ────────────────────────────────────────────────────────────────────────────
+
+/** Seconds past its due time after which an unfinished task's step is queued again. */
+export const SWEEP_GRACE_SECONDS = 60;
+
+/**
+ * Re-queues the current step of every unfinished task that is overdue: a message lost
+ * between a database write and a queue send, or a worker that died, never strands a task.
+ * A re-queued step that turns out to be a duplicate does nothing.
+ */
+export async function sweepOverdueTasks(ctx: RouterContext, limit = 500): Promise<number> {
+  const overdue = await ctx.tasks.listOverdue(ctx.clock.now() - SWEEP_GRACE_SECONDS * 1000, limit);
+  for (const task of overdue) {
+    await ctx.queue.send({ kind: "task", task_id: task.taskId, step: task.step }, 0);
+  }
+  if (overdue.length) ctx.logger.warn("re-queued overdue tasks", { count: overdue.length });
+  return overdue.length;
+}

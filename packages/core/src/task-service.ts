@@ -1,0 +1,172 @@
+/**
+ * What the public API does with tasks: accept (route, reserve, queue), show, list, delete,
+ * report. Every rule of API.md about tasks lives here; the HTTP layer only translates.
+ */
+import { commit } from "./commit.ts";
+import type { RouterContext } from "./context.ts";
+import { badRequest, conflict, DomainError, notFound, paymentRequired, unavailable } from "./errors.ts";
+import { creditsToMicro, microToCreditsString } from "./money.ts";
+import { route } from "./routing.ts";
+import { firstWaitSeconds, MAX_DELAY_SECONDS, taskDeadlineSeconds } from "./schedule.ts";
+import { currentAttempt, isFinished, resultView, taskSummaryView, type TaskRecord, type TaskStatus } from "./task.ts";
+import type { Priority, UnifiedTask } from "./task-types.ts";
+
+export interface SubmitRequest {
+  teamId: string;
+  task: UnifiedTask;
+  priority: Priority;
+  maxPrice?: number | string;
+  callbackUrl?: string;
+  idempotencyKey?: string;
+}
+
+export interface SubmitAnswer {
+  task_id: string;
+  status: TaskStatus;
+  estimated_time: number;
+  message: string;
+}
+
+const SEND_ATTEMPTS = 3;
+
+export async function submitTask(ctx: RouterContext, request: SubmitRequest): Promise<SubmitAnswer> {
+  const now = ctx.clock.now();
+  const maxPriceMicro = request.maxPrice === undefined ? undefined : creditsToMicro(request.maxPrice);
+  const decision = route(
+    { type: request.task.type, priority: request.priority, ...(maxPriceMicro !== undefined ? { maxPriceMicro } : {}) },
+    ctx.providers,
+    await ctx.providerStates.list(),
+    { nowMs: now, explorationShare: ctx.explorationShare, ...(ctx.random ? { random: ctx.random } : {}) },
+  );
+  if (decision.kind === "none") throw badRequest(`${decision.reason}.`);
+
+  const dueAt = decision.kind === "cooling" ? decision.untilMs : now;
+  const task: TaskRecord = {
+    taskId: ctx.newId(),
+    teamId: request.teamId,
+    type: request.task.type,
+    priority: request.priority,
+    status: "pending",
+    step: 0,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    dueAt,
+    deadlineAt: now + taskDeadlineSeconds(request.task.type) * 1000,
+    reservedMicro: decision.priceMicro,
+    routing: { providerId: decision.provider.id, reason: decision.reason },
+    attempts: [],
+    ...(maxPriceMicro !== undefined ? { maxPriceMicro } : {}),
+    ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
+    ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+  };
+  const created = await ctx.tasks.create(task, request.task);
+  switch (created.kind) {
+    case "no_team":
+      throw new DomainError(401, "Invalid API key");
+    case "insufficient_credits":
+      throw paymentRequired(
+        `Insufficient credits. Need ${microToCreditsString(created.needMicro)}, have ${microToCreditsString(created.haveMicro)}`,
+      );
+    case "duplicate":
+      return submitAnswer(created.task, "Task already submitted with this Idempotency-Key");
+    case "created":
+      break;
+  }
+
+  const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((dueAt - now) / 1000)));
+  try {
+    await sendWithRetry(ctx, task, delay);
+  } catch (error) {
+    // The task is written and its credits reserved, but no worker will hear of it. Undo it so
+    // the caller can retry; if even that fails, the sweeper finds the task overdue and queues it.
+    ctx.logger.error("could not queue a new task", { task_id: task.taskId, error: String(error) });
+    const undone = await commit(ctx, task, finished(task, now, "failed", "The router could not queue the task; nothing was charged."), {
+      releaseMicro: task.reservedMicro,
+    }).catch(() => ({ ok: false }));
+    if (undone.ok) throw unavailable("The task queue is unavailable; nothing was charged. Retry the request.");
+  }
+  return submitAnswer(task, "Task submitted successfully");
+}
+
+async function sendWithRetry(ctx: RouterContext, task: TaskRecord, delaySeconds: number) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ctx.queue.send({ kind: "task", task_id: task.taskId, step: task.step }, delaySeconds);
+    } catch (error) {
+      if (attempt >= SEND_ATTEMPTS) throw error;
+    }
+  }
+}
+
+function submitAnswer(task: TaskRecord, message: string): SubmitAnswer {
+  return { task_id: task.taskId, status: task.status, estimated_time: estimatedSeconds(task), message };
+}
+
+/** The wait before the first result request plus a little: what a client should expect. */
+const estimatedSeconds = (task: TaskRecord): number => firstWaitSeconds(task.type) + 5;
+
+/** A task ended: the record as it stands once settled. */
+export function finished(task: TaskRecord, now: number, status: "completed" | "failed", error?: string): TaskRecord {
+  return {
+    ...task,
+    status,
+    completedAt: now,
+    reservedMicro: 0,
+    ...(error ? { error } : {}),
+  };
+}
+
+/** A task of this team, or 404 (other teams' tasks do not exist for you). */
+export async function getOwnTask(ctx: RouterContext, teamId: string, taskId: string): Promise<TaskRecord> {
+  const task = await ctx.tasks.get(taskId);
+  if (!task || task.teamId !== teamId) throw notFound(`Task ${taskId} not found`);
+  return task;
+}
+
+export async function getResult(ctx: RouterContext, teamId: string, taskId: string) {
+  return resultView(await getOwnTask(ctx, teamId, taskId));
+}
+
+export async function listTasks(
+  ctx: RouterContext,
+  teamId: string,
+  query: { limit: number; offset: number; status?: TaskStatus },
+) {
+  const { total, tasks } = await ctx.tasks.list(teamId, query);
+  return { total, limit: query.limit, offset: query.offset, tasks: tasks.map(taskSummaryView) };
+}
+
+export async function deleteTask(ctx: RouterContext, teamId: string, taskId: string) {
+  const task = await getOwnTask(ctx, teamId, taskId);
+  if (!isFinished(task.status)) {
+    throw conflict(`Task ${taskId} is still ${task.status}; only completed or failed tasks can be deleted`);
+  }
+  if (!(await ctx.tasks.delete(task))) throw notFound(`Task ${taskId} not found`);
+  return { message: "Task deleted successfully", task_id: taskId };
+}
+
+/**
+ * reportgood / reportbad: passed upstream (the upstream refunds its own bad answers) and fed
+ * into the provider's accuracy figures. One report per task.
+ */
+export async function reportTask(ctx: RouterContext, teamId: string, taskId: string, correct: boolean) {
+  const task = await getOwnTask(ctx, teamId, taskId);
+  if (task.status !== "completed") throw conflict(`Task ${taskId} is ${task.status}; only completed tasks can be reported`);
+  if (task.report) throw conflict(`Task ${taskId} was already reported as ${task.report}`);
+  const attempt = task.attempts.find((a) => a.state === "solved") ?? currentAttempt(task);
+  const provider = ctx.providers.find((p) => p.id === attempt?.providerId);
+  let upstream: "recorded" | "not_supported" | "failed" = "not_supported";
+  if (provider && attempt?.upstreamId) {
+    const adapter = ctx.adapters[provider.protocol];
+    const outcome = adapter ? await adapter.report(provider, attempt.upstreamId, correct) : undefined;
+    upstream = outcome?.kind === "recorded" ? "recorded" : outcome?.error.code.endsWith("NOT_SUPPORTED") ? "not_supported" : "failed";
+    if (outcome?.kind === "error") {
+      ctx.logger.warn("upstream report not recorded", { task_id: taskId, provider: provider.id, code: outcome.error.code });
+    }
+  }
+  const written = await commit(ctx, task, { ...task, report: correct ? "good" : "bad" });
+  if (!written.ok) throw conflict(`Task ${taskId} was reported at the same time; only one report counts`);
+  if (attempt) await ctx.providerStates.recordReport(attempt.providerId, task.type, correct);
+  return { message: "Report recorded", task_id: taskId, correct, upstream };
+}

@@ -1,0 +1,336 @@
+/**
+ * The public HTTP API (API.md) as one Hono app: the same app runs behind API Gateway
+ * (hono/aws-lambda) and on the local node server. Routes are declared with zod schemas, which
+ * validate requests and produce the OpenAPI document at /v2/openapi.json.
+ */
+import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import {
+  TASK_TYPES,
+  TYPED_PATHS,
+  UnifiedSubmitSchema,
+  accountView,
+  addCredits,
+  createTeam,
+  deleteTask,
+  getResult,
+  issueKey,
+  listTasks,
+  pricingView,
+  providersView,
+  reportTask,
+  revokeKey,
+  splitSubmitBody,
+  submitTask,
+  typedSubmitSchema,
+  type RouterContext,
+  type TaskType,
+} from "@solver-router/core";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import { adminAuth, teamAuth, type AuthVariables } from "./auth.ts";
+import { describeZodError, detail, errorHandler } from "./errors.ts";
+import {
+  AccountSchema,
+  CreateTeamBodySchema,
+  CreditsBodySchema,
+  ErrorSchema,
+  ListQuerySchema,
+  MessageSchema,
+  PricingSchema,
+  ReportAnswerSchema,
+  ReportBodySchema,
+  ResultSchema,
+  SubmitAnswerSchema,
+  TaskIdParams,
+  TaskListSchema,
+  TeamIdParams,
+} from "./schemas.ts";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ApiOptions {
+  adminKey: string;
+  /** Resolves when the table and the queue answer; throws otherwise. */
+  checkHealth: () => Promise<void>;
+}
+
+type Env = { Variables: AuthVariables & { requestId: string } };
+
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, { description: ERROR_TEXT[s] ?? "Error", content: { "application/json": { schema: ErrorSchema } } }]));
+const ERROR_TEXT: Record<number, string> = {
+  400: "Invalid body or parameters",
+  401: "Missing or invalid key",
+  402: "Insufficient credits",
+  404: "Unknown task",
+  409: "Task still pending or processing",
+  413: "Body over 1 MiB",
+  503: "A dependency is unavailable",
+};
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
+const jsonBody = <T extends z.ZodType>(schema: T) => ({ body: { required: true, content: { "application/json": { schema } } } });
+const teamSecurity = [{ TeamKey: [] }];
+const adminSecurity = [{ AdminKey: [] }];
+
+export function createApi(ctx: RouterContext, options: ApiOptions) {
+  const app = new OpenAPIHono<Env>({
+    defaultHook: (result, c) => {
+      if (!result.success) return detail(c, 400, describeZodError(result.error, result.target === "json" ? "body" : "parameters"));
+    },
+  });
+  app.use(requestId());
+  app.use(
+    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => detail(c, 413, "Request body is larger than 1 MiB") }),
+  );
+  app.onError(errorHandler(ctx.logger));
+  app.notFound((c) => detail(c, 404, `No route for ${c.req.method} ${c.req.path}`));
+  app.openAPIRegistry.registerComponent("securitySchemes", "TeamKey", { type: "http", scheme: "bearer", description: "A team's 32-hex API key" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "AdminKey", { type: "http", scheme: "bearer", description: "ROUTER_ADMIN_KEY" });
+
+  const team = teamAuth(ctx);
+  const admin = adminAuth(options.adminKey);
+
+  // ── health and docs ──────────────────────────────────────────────────────────────────
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/health",
+      tags: ["health"],
+      responses: { 200: json(z.object({ status: z.literal("ok") }), "The API reaches its table and queue"), ...errors(503) },
+    }),
+    async (c) => {
+      try {
+        await options.checkHealth();
+        return c.json({ status: "ok" as const }, 200);
+      } catch (error) {
+        ctx.logger.error("health check failed", { error: String(error) });
+        // (typed routes only know their 200 shape; errors elsewhere are thrown DomainErrors)
+        return detail(c, 503, "The table or the queue is unreachable") as never;
+      }
+    },
+  );
+
+  // ── submitting ───────────────────────────────────────────────────────────────────────
+  const idempotencyHeader = z.object({ "idempotency-key": z.string().min(1).max(200).optional() });
+  const submit = async (
+    c: { req: { header(name: string): string | undefined }; get(key: "teamId"): string },
+    type: TaskType,
+    body: Record<string, unknown>,
+  ) => {
+    const { task, options: submitOptions } = splitSubmitBody(type, body);
+    const key = c.req.header("idempotency-key");
+    return submitTask(ctx, {
+      teamId: c.get("teamId"),
+      task,
+      priority: submitOptions.priority,
+      ...(submitOptions.max_price !== undefined ? { maxPrice: submitOptions.max_price } : {}),
+      ...(submitOptions.callback_url ? { callbackUrl: submitOptions.callback_url } : {}),
+      ...(key ? { idempotencyKey: key } : {}),
+    });
+  };
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v2/solver/task",
+      tags: ["tasks"],
+      summary: "Submit any task, told apart by `type`",
+      security: teamSecurity,
+      middleware: [team] as const,
+      request: { headers: idempotencyHeader, ...jsonBody(UnifiedSubmitSchema) },
+      responses: { 200: json(SubmitAnswerSchema, "Task accepted"), ...errors(400, 401, 402, 413, 503) },
+    }),
+    async (c) => {
+      const body = c.req.valid("json") as Record<string, unknown> & { type: TaskType };
+      return c.json(await submit(c, body.type, body), 200);
+    },
+  );
+
+  for (const type of TASK_TYPES) {
+    app.openapi(
+      createRoute({
+        method: "post",
+        path: `/v2/solver${TYPED_PATHS[type]}`,
+        tags: ["tasks"],
+        summary: `Submit a ${type}`,
+        security: teamSecurity,
+        middleware: [team] as const,
+        request: { headers: idempotencyHeader, ...jsonBody(typedSubmitSchema(type)) },
+        responses: { 200: json(SubmitAnswerSchema, "Task accepted"), ...errors(400, 401, 402, 413, 503) },
+      }),
+      async (c) => c.json(await submit(c, type, c.req.valid("json") as Record<string, unknown>), 200),
+    );
+  }
+
+  // ── results and tasks ────────────────────────────────────────────────────────────────
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v2/solver/result/{task_id}",
+      tags: ["tasks"],
+      security: teamSecurity,
+      middleware: [team] as const,
+      request: { params: TaskIdParams },
+      responses: { 200: json(ResultSchema, "The task and, once completed, its solution"), ...errors(401, 404) },
+    }),
+    async (c) => c.json(await getResult(ctx, c.get("teamId"), c.req.valid("param").task_id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v2/solver/tasks",
+      tags: ["tasks"],
+      security: teamSecurity,
+      middleware: [team] as const,
+      request: { query: ListQuerySchema },
+      responses: { 200: json(TaskListSchema, "The team's tasks, newest first"), ...errors(400, 401) },
+    }),
+    async (c) => c.json(await listTasks(ctx, c.get("teamId"), c.req.valid("query")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/v2/solver/task/{task_id}",
+      tags: ["tasks"],
+      security: teamSecurity,
+      middleware: [team] as const,
+      request: { params: TaskIdParams },
+      responses: { 200: json(MessageSchema, "Deleted"), ...errors(401, 404, 409) },
+    }),
+    async (c) => c.json(await deleteTask(ctx, c.get("teamId"), c.req.valid("param").task_id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v2/solver/task/{task_id}/report",
+      tags: ["tasks"],
+      summary: "Report a completed task's answer as correct or not (reportgood / reportbad upstream)",
+      security: teamSecurity,
+      middleware: [team] as const,
+      request: { params: TaskIdParams, ...jsonBody(ReportBodySchema) },
+      responses: { 200: json(ReportAnswerSchema, "Report recorded"), ...errors(400, 401, 404, 409) },
+    }),
+    async (c) => c.json(await reportTask(ctx, c.get("teamId"), c.req.valid("param").task_id, c.req.valid("json").correct), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v2/solver/pricing",
+      tags: ["pricing"],
+      responses: { 200: json(PricingSchema, "Credits per task at each priority, now") },
+    }),
+    async (c) => c.json(await pricingView(ctx), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v2/account",
+      tags: ["account"],
+      security: teamSecurity,
+      middleware: [team] as const,
+      responses: { 200: json(AccountSchema, "The team's balance and reservations"), ...errors(401) },
+    }),
+    async (c) => c.json(accountView(c.get("team")), 200),
+  );
+
+  // ── administration ───────────────────────────────────────────────────────────────────
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v2/admin/teams",
+      tags: ["admin"],
+      security: adminSecurity,
+      middleware: [admin] as const,
+      request: jsonBody(CreateTeamBodySchema),
+      responses: {
+        200: json(z.object({ team_id: z.string(), name: z.string(), api_key: z.string(), balance: z.number() }), "The team and its key (shown once)"),
+        ...errors(400, 401),
+      },
+    }),
+    async (c) => c.json(await createTeam(ctx, c.req.valid("json")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v2/admin/teams",
+      tags: ["admin"],
+      security: adminSecurity,
+      middleware: [admin] as const,
+      responses: { 200: json(z.object({ teams: z.array(AccountSchema) }), "Every team"), ...errors(401) },
+    }),
+    async (c) => c.json({ teams: (await ctx.teams.listTeams()).map(accountView) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v2/admin/teams/{team_id}/credits",
+      tags: ["admin"],
+      security: adminSecurity,
+      middleware: [admin] as const,
+      request: { params: TeamIdParams, ...jsonBody(CreditsBodySchema) },
+      responses: {
+        200: json(z.object({ team_id: z.string(), balance: z.number(), reserved: z.number() }), "The new balance"),
+        ...errors(400, 401, 404),
+      },
+    }),
+    async (c) => c.json(await addCredits(ctx, c.req.valid("param").team_id, c.req.valid("json").amount), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v2/admin/teams/{team_id}/keys",
+      tags: ["admin"],
+      security: adminSecurity,
+      middleware: [admin] as const,
+      request: { params: TeamIdParams },
+      responses: {
+        200: json(z.object({ team_id: z.string(), api_key: z.string(), key_prefix: z.string() }), "A new key (shown once)"),
+        ...errors(401, 404),
+      },
+    }),
+    async (c) => c.json(await issueKey(ctx, c.req.valid("param").team_id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/v2/admin/teams/{team_id}/keys/{key_prefix}",
+      tags: ["admin"],
+      security: adminSecurity,
+      middleware: [admin] as const,
+      request: { params: TeamIdParams.extend({ key_prefix: z.string() }) },
+      responses: {
+        200: json(z.object({ message: z.string(), team_id: z.string(), key_prefix: z.string() }), "Revoked"),
+        ...errors(400, 401, 404),
+      },
+    }),
+    async (c) => c.json(await revokeKey(ctx, c.req.valid("param").team_id, c.req.valid("param").key_prefix), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v2/admin/providers",
+      tags: ["admin"],
+      security: adminSecurity,
+      middleware: [admin] as const,
+      responses: { 200: json(z.object({ providers: z.array(z.looseObject({ id: z.string() })) }), "Providers, cooldowns and figures"), ...errors(401) },
+    }),
+    async (c) => c.json(await providersView(ctx), 200),
+  );
+
+  app.doc31("/v2/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "solver-router", version: "2.0.0", description: "One API for many CAPTCHA-solving services, routed by price, speed and accuracy." },
+  });
+
+  return app;
+}

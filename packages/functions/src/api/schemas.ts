@@ -1,0 +1,106 @@
+/** Response and parameter schemas of the public API, for validation and the OpenAPI document. */
+import { z } from "@hono/zod-openapi";
+import { TASK_STATUSES, TASK_TYPES } from "@solver-router/core";
+
+export const ErrorSchema = z.object({ detail: z.string() }).openapi("Error");
+
+export const SubmitAnswerSchema = z
+  .object({
+    task_id: z.string(),
+    status: z.enum(TASK_STATUSES),
+    estimated_time: z.number(),
+    message: z.string(),
+  })
+  .openapi("SubmitAnswer");
+
+const Coordinates = z.array(z.object({ x: z.number(), y: z.number() }));
+
+export const ResultSchema = z
+  .object({
+    task_id: z.string(),
+    status: z.enum(TASK_STATUSES),
+    captcha_type: z.enum(TASK_TYPES),
+    solution: z
+      .union([
+        z.object({ token: z.string(), user_agent: z.string().optional() }),
+        z.object({ text: z.string() }),
+        z.object({ coordinates: Coordinates }),
+      ])
+      .nullable(),
+    coordinates: Coordinates.nullable(),
+    verify: z.string().nullable(),
+    bounding_box: z.null(),
+    processing_time: z.number().nullable(),
+    credits_used: z.number().nullable(),
+    error: z.string().nullable(),
+    provider: z.string().nullable(),
+    routing: z.string(),
+    priority: z.enum(["speed", "balanced", "accuracy"]),
+    attempts: z.array(
+      z.object({
+        provider: z.string(),
+        state: z.string(),
+        started_at: z.string(),
+        ended_at: z.string().nullable(),
+        result_requests: z.number(),
+        error: z.string().nullable(),
+      }),
+    ),
+    created_at: z.string(),
+    completed_at: z.string().nullable(),
+    report: z.enum(["good", "bad"]).nullable(),
+  })
+  .openapi("TaskResult");
+
+export const TaskListSchema = z
+  .object({
+    total: z.number(),
+    limit: z.number(),
+    offset: z.number(),
+    tasks: z.array(
+      z.object({
+        task_id: z.string(),
+        status: z.enum(TASK_STATUSES),
+        captcha_type: z.enum(TASK_TYPES),
+        credits_used: z.number().nullable(),
+        created_at: z.string(),
+      }),
+    ),
+  })
+  .openapi("TaskList");
+
+export const ListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+  status: z.enum(TASK_STATUSES).optional(),
+});
+
+export const TaskIdParams = z.object({ task_id: z.string().min(1).max(64) });
+export const TeamIdParams = z.object({ team_id: z.string().min(1).max(64) });
+
+export const MessageSchema = z.object({ message: z.string(), task_id: z.string() });
+
+export const ReportBodySchema = z.object({ correct: z.boolean() });
+export const ReportAnswerSchema = z.object({
+  message: z.string(),
+  task_id: z.string(),
+  correct: z.boolean(),
+  upstream: z.enum(["recorded", "not_supported", "failed"]),
+});
+
+export const PricingSchema = z
+  .object({
+    pricing: z.array(
+      z.object({ task_type: z.enum(TASK_TYPES), speed: z.number().nullable(), balanced: z.number().nullable(), accuracy: z.number().nullable() }),
+    ),
+    note: z.string(),
+  })
+  .openapi("Pricing");
+
+export const AccountSchema = z
+  .object({ team_id: z.string(), name: z.string(), balance: z.number(), reserved: z.number() })
+  .openapi("Account");
+
+const credits = z.union([z.number(), z.string()]);
+export const CreateTeamBodySchema = z.object({ name: z.string().trim().min(1).max(200), credits: credits.default(0) });
+export const CreditsBodySchema = z.object({ amount: credits });

@@ -1,0 +1,164 @@
+/** TeamStore on DynamoDB: teams, their balances and their keys (hashes only). */
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Team, TeamStore } from "@solver-router/core";
+import { ulid } from "ulid";
+import { cancellationReasons } from "./dynamo-task-store.ts";
+import { keys } from "./items.ts";
+
+export class DynamoTeamStore implements TeamStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async createTeam(input: { name: string; creditsMicro: number; apiKeyHash: string; keyPrefix: string }): Promise<Team> {
+    const team: Team = {
+      teamId: ulid().toLowerCase(),
+      name: input.name,
+      balanceMicro: input.creditsMicro,
+      reservedMicro: 0,
+      chargedMicro: 0,
+      creditedMicro: input.creditsMicro,
+      createdAt: this.now(),
+    };
+    await this.db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: this.table, Item: teamItem(team), ConditionExpression: "attribute_not_exists(pk)" } },
+          ...this.keyItems(team.teamId, input.apiKeyHash, input.keyPrefix),
+        ],
+      }),
+    );
+    return team;
+  }
+
+  async getTeam(teamId: string): Promise<Team | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.team(teamId), ConsistentRead: true }));
+    return Item ? fromItem(Item) : undefined;
+  }
+
+  async listTeams(): Promise<Team[]> {
+    const teams: Team[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: "gsi1",
+          KeyConditionExpression: "gsi1pk = :teams",
+          ExpressionAttributeValues: { ":teams": "TEAMS" },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      teams.push(...(page.Items ?? []).map(fromItem));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return teams;
+  }
+
+  async teamIdForKeyHash(hash: string): Promise<string | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.apiKey(hash) }));
+    return Item?.team_id as string | undefined;
+  }
+
+  async addCredits(teamId: string, amountMicro: number): Promise<Team | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.team(teamId),
+          UpdateExpression: "SET balance = balance + :amount, credited = credited + :amount",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":amount": amountMicro },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return Attributes ? fromItem(Attributes) : undefined;
+    } catch (error) {
+      if ((error as { name?: string }).name === "ConditionalCheckFailedException") return undefined;
+      throw error;
+    }
+  }
+
+  async addKey(teamId: string, input: { apiKeyHash: string; keyPrefix: string }): Promise<boolean> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { ConditionCheck: { TableName: this.table, Key: keys.team(teamId), ConditionExpression: "attribute_exists(pk)" } },
+            ...this.keyItems(teamId, input.apiKeyHash, input.keyPrefix),
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (cancellationReasons(error)?.[0]?.Code === "ConditionalCheckFailed") return false;
+      throw error;
+    }
+  }
+
+  async revokeKey(teamId: string, keyPrefix: string): Promise<number> {
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
+        ExpressionAttributeValues: { ":pk": keys.team(teamId).pk, ":prefix": `KEY#${keyPrefix}#` },
+        ConsistentRead: true,
+      }),
+    );
+    for (const item of Items) {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Delete: { TableName: this.table, Key: keys.apiKey(item.key_hash as string) } },
+            { Delete: { TableName: this.table, Key: { pk: item.pk, sk: item.sk } } },
+          ],
+        }),
+      );
+    }
+    return Items.length;
+  }
+
+  private keyItems(teamId: string, hash: string, prefix: string) {
+    const createdAt = new Date(this.now()).toISOString();
+    return [
+      {
+        Put: {
+          TableName: this.table,
+          Item: { ...keys.apiKey(hash), team_id: teamId, key_prefix: prefix, created_at: createdAt },
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
+      {
+        Put: {
+          TableName: this.table,
+          Item: { ...keys.teamKey(teamId, prefix, hash), key_hash: hash, key_prefix: prefix, created_at: createdAt },
+        },
+      },
+    ];
+  }
+}
+
+const teamItem = (team: Team) => ({
+  ...keys.team(team.teamId),
+  gsi1pk: "TEAMS",
+  gsi1sk: team.teamId,
+  team_id: team.teamId,
+  name: team.name,
+  balance: team.balanceMicro,
+  reserved: team.reservedMicro,
+  charged: team.chargedMicro,
+  credited: team.creditedMicro,
+  created_at: team.createdAt,
+});
+
+const fromItem = (item: Record<string, unknown>): Team => ({
+  teamId: item.team_id as string,
+  name: item.name as string,
+  balanceMicro: Number(item.balance),
+  reservedMicro: Number(item.reserved),
+  chargedMicro: Number(item.charged),
+  creditedMicro: Number(item.credited),
+  createdAt: Number(item.created_at),
+});

@@ -1,0 +1,75 @@
+/**
+ * Item keys and the write fragments several stores share (see table-definition.ts).
+ */
+import type { MoneyMove, TaskStatus, UsageEvent } from "@solver-router/core";
+
+export const keys = {
+  team: (teamId: string) => ({ pk: `TEAM#${teamId}`, sk: "TEAM" }),
+  teamKey: (teamId: string, prefix: string, hash: string) => ({ pk: `TEAM#${teamId}`, sk: `KEY#${prefix}#${hash}` }),
+  apiKey: (hash: string) => ({ pk: `APIKEY#${hash}`, sk: "APIKEY" }),
+  task: (taskId: string) => ({ pk: `TASK#${taskId}`, sk: "TASK" }),
+  payload: (taskId: string, index: number) => ({ pk: `TASK#${taskId}`, sk: `PAYLOAD#${String(index).padStart(3, "0")}` }),
+  idempotency: (teamId: string, key: string) => ({ pk: `IDEM#${teamId}#${key}`, sk: "IDEM" }),
+  ledger: (teamId: string, atMs: number, taskId: string) => ({ pk: `TEAM#${teamId}`, sk: `LEDGER#${new Date(atMs).toISOString()}#${taskId}` }),
+  usage: (teamId: string, day: string, type: string, providerId: string) => ({ pk: `USAGE#${teamId}`, sk: `${day}#${type}#${providerId}` }),
+  provider: (providerId: string) => ({ pk: "PROVIDERS", sk: providerId }),
+  teamTasks: (teamId: string) => `TEAMTASKS#${teamId}`,
+  teamTasksByStatus: (teamId: string, status: TaskStatus) => `TEAMTASKS#${teamId}#${status}`,
+  dueSortKey: (dueAtMs: number, taskId: string) => `${String(Math.max(0, Math.floor(dueAtMs))).padStart(15, "0")}#${taskId}`,
+};
+
+/** The team item's update for a money move; undefined when nothing moves. */
+export function teamMoneyUpdate(table: string, teamId: string, money: MoneyMove) {
+  const reserve = money.reserveMicro ?? 0;
+  const charge = money.chargeMicro ?? 0;
+  const release = money.releaseMicro ?? 0;
+  if (reserve === 0 && charge === 0 && release === 0) return undefined;
+  return {
+    TableName: table,
+    Key: keys.team(teamId),
+    UpdateExpression: "SET balance = balance + :balanceDelta, reserved = reserved + :reservedDelta, charged = charged + :charge",
+    ConditionExpression: reserve > 0 ? "attribute_exists(pk) AND balance >= :reserve" : "attribute_exists(pk)",
+    ExpressionAttributeValues: {
+      ":balanceDelta": release - reserve,
+      ":reservedDelta": reserve - charge - release,
+      ":charge": charge,
+      ...(reserve > 0 ? { ":reserve": reserve } : {}),
+    },
+  };
+}
+
+/** The usage rollup increment and, when credits were charged, the ledger line. */
+export function usageWrites(table: string, usage: UsageEvent, taskId: string, atMs: number) {
+  const writes: { Update?: Record<string, unknown>; Put?: Record<string, unknown> }[] = [
+    {
+      Update: {
+        TableName: table,
+        Key: keys.usage(usage.teamId, usage.day, usage.type, usage.providerId),
+        UpdateExpression:
+          "SET team_id = :team, #day = :day, task_type = :type, provider = :provider ADD tasks :one, completed :completed, failed :failed, credits_micro :charged, solve_ms :solveMs",
+        ExpressionAttributeNames: { "#day": "day" },
+        ExpressionAttributeValues: {
+          ":team": usage.teamId,
+          ":day": usage.day,
+          ":type": usage.type,
+          ":provider": usage.providerId,
+          ":one": 1,
+          ":completed": usage.completed ? 1 : 0,
+          ":failed": usage.completed ? 0 : 1,
+          ":charged": usage.chargedMicro,
+          ":solveMs": Math.round(usage.solveSeconds * 1000),
+        },
+      },
+    },
+  ];
+  if (usage.chargedMicro > 0) {
+    writes.push({
+      Put: {
+        TableName: table,
+        Item: { ...keys.ledger(usage.teamId, atMs, taskId), kind: "charge", task_id: taskId, amount_micro: usage.chargedMicro, provider: usage.providerId, task_type: usage.type },
+        ConditionExpression: "attribute_not_exists(pk)",
+      },
+    });
+  }
+  return writes as never[];
+}
