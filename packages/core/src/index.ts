@@ -15,3 +15,4 @@ export * from "./task-service.ts";
 export * from "./task-processor.ts";
 export * from "./admin-service.ts";
 export * from "./pricing-view.ts";
+export * from "./default-pricing.ts";

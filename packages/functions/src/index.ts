@@ -1,0 +1,5 @@
+export { createApi, MAX_BODY_BYTES } from "./api/app.ts";
+export { createRuntime, type Runtime, type RuntimeSettings } from "./runtime.ts";
+export { createWorkerHandler, createSweeperHandler } from "./worker.ts";
+export { jsonLogger, quietLogger } from "./logger.ts";
+export * from "./aws/table-definition.ts";

@@ -1,0 +1,9 @@
+/** The stand-ins accept any credentials; these fixed ones keep the SDK from looking for real ones. */
+export const LOCAL_REGION = "us-east-1";
+export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
+export const TABLE_NAME = "solver-router";
+export const QUEUE_NAME = "solver-router-work";
+export const DLQ_NAME = "solver-router-work-dlq";
+/** Like infra/queue.ts: ≥ 6 × the worker's timeout, and a message goes to the DLQ after 5 receives. */
+export const VISIBILITY_TIMEOUT_SECONDS = 60;
+export const MAX_RECEIVE_COUNT = 5;

@@ -1,0 +1,87 @@
+/**
+ * What Lambda's SQS event source does, locally: long-poll the queue, hand each batch to the
+ * worker handler in Lambda's SQSEvent shape, delete the messages that succeeded, and leave
+ * the reported failures to reappear after the visibility timeout (and reach the DLQ after
+ * MAX_RECEIVE_COUNT receives).
+ */
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { LOCAL_REGION } from "./local-aws.ts";
+
+export interface WorkerLoop {
+  stop(): Promise<void>;
+}
+
+export function startWorkerLoop(options: {
+  sqs: SQSClient;
+  queueUrl: string;
+  queueArn: string;
+  handler: (event: SQSEvent) => Promise<SQSBatchResponse>;
+  /** Concurrent pollers, like Lambda's concurrent batches. */
+  concurrency?: number;
+  onError?: (error: unknown) => void;
+}): WorkerLoop {
+  let running = true;
+  const abort = new AbortController();
+  const loop = async () => {
+    while (running) {
+      try {
+        const { Messages = [] } = await options.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: options.queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 2,
+            MessageSystemAttributeNames: ["All"],
+            MessageAttributeNames: ["All"],
+          }),
+          { abortSignal: abort.signal },
+        );
+        if (Messages.length === 0) continue;
+        const event: SQSEvent = { Records: Messages.map((m) => toRecord(m, options.queueArn)) };
+        const response = await options.handler(event);
+        const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+        const done = Messages.filter((m) => !failed.has(m.MessageId!));
+        if (done.length) {
+          await options.sqs.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: options.queueUrl,
+              Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+            }),
+          );
+        }
+      } catch (error) {
+        if (!running) return;
+        options.onError?.(error);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  };
+  const loops = Array.from({ length: options.concurrency ?? 4 }, loop);
+  return {
+    async stop() {
+      running = false;
+      abort.abort();
+      await Promise.allSettled(loops);
+    },
+  };
+}
+
+function toRecord(message: Message, queueArn: string): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId!,
+    receiptHandle: message.ReceiptHandle!,
+    body: message.Body ?? "",
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? "1",
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? "local",
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: message.MD5OfBody ?? "",
+    eventSource: "aws:sqs",
+    eventSourceARN: queueArn,
+    awsRegion: LOCAL_REGION,
+  };
+}

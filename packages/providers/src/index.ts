@@ -1,0 +1,18 @@
+/**
+ * The protocol adapters, by protocol name. A provider is data (providers file) plus one of
+ * these; a new provider speaking a known protocol needs no code.
+ */
+import type { AdapterRegistry } from "@solver-router/core";
+import { acedataAdapter } from "./acedata/adapter.ts";
+import { solverv2Adapter } from "./solverv2/adapter.ts";
+import { twocaptchaAdapter } from "./twocaptcha/adapter.ts";
+
+export const defaultAdapters: AdapterRegistry = {
+  twocaptcha: twocaptchaAdapter,
+  acedata: acedataAdapter,
+  solverv2: solverv2Adapter,
+};
+
+export { createTwocaptchaAdapter, twocaptchaAdapter } from "./twocaptcha/adapter.ts";
+export { createAcedataAdapter, acedataAdapter } from "./acedata/adapter.ts";
+export { createSolverv2Adapter, solverv2Adapter, fetchSolverv2Pricing } from "./solverv2/adapter.ts";
