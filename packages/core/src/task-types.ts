@@ -139,18 +139,14 @@ export type TaskFields<T extends TaskType = TaskType> = z.output<(typeof TASK_FI
 export const typedSubmitSchema = <T extends TaskType>(type: T) =>
   TASK_FIELD_SCHEMAS[type].extend(SubmitOptionsSchema.shape);
 
+const typedWithType = <T extends TaskType>(type: T) => typedSubmitSchema(type).extend({ type: z.literal(type) });
+
 /** The body of POST /v2/solver/task: any task, told apart by `type`. */
 export const UnifiedSubmitSchema = z.discriminatedUnion(
   "type",
-  TASK_TYPES.map((type) => typedSubmitSchema(type).extend({ type: z.literal(type) })) as unknown as [
-    ReturnType<typeof typedWithType<"HcaptchaImageTask">>,
-    ...ReturnType<typeof typedWithType<TaskType>>[],
-  ],
+  TASK_TYPES.map(typedWithType) as unknown as [ReturnType<typeof typedWithType<"HcaptchaImageTask">>, ...ReturnType<typeof typedWithType<TaskType>>[]],
   { error: (issue) => (issue.code === "invalid_union" ? `must be one of ${TASK_TYPES.join(", ")}` : undefined) },
 );
-function typedWithType<T extends TaskType>(type: T) {
-  return typedSubmitSchema(type).extend({ type: z.literal(type) });
-}
 
 /** A validated task as the domain keeps it: its type and its own fields, options apart. */
 export interface UnifiedTask<T extends TaskType = TaskType> {

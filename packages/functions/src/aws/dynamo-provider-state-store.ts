@@ -14,7 +14,7 @@ import {
 } from "@solver-router/core";
 import { keys } from "./items.ts";
 
-const FIGURES = ["attempts", "solved", "unsolvable", "errors", "solve_ms", "reports_good", "reports_bad"] as const;
+type Figure = "attempts" | "solved" | "unsolvable" | "errors" | "solve_ms" | "reports_good" | "reports_bad";
 
 export class DynamoProviderStateStore implements ProviderStateStore {
   constructor(
@@ -29,7 +29,7 @@ export class DynamoProviderStateStore implements ProviderStateStore {
     return Items.map((item) => {
       const observed: Partial<Record<TaskType, ProviderObservation>> = {};
       for (const type of TASK_TYPES) {
-        const n = (figure: (typeof FIGURES)[number]) => Number(item[`${type}.${figure}`] ?? 0);
+        const n = (figure: Figure) => Number(item[`${type}.${figure}`] ?? 0);
         if (n("attempts") === 0 && n("reports_good") === 0 && n("reports_bad") === 0) continue;
         observed[type] = {
           attempts: n("attempts"),
@@ -68,7 +68,7 @@ export class DynamoProviderStateStore implements ProviderStateStore {
   }
 
   async recordAttempt(providerId: string, type: TaskType, result: AttemptResult): Promise<void> {
-    const add: Partial<Record<(typeof FIGURES)[number], number>> = { attempts: 1 };
+    const add: Partial<Record<Figure, number>> = { attempts: 1 };
     if (result.kind === "solved") {
       add.solved = 1;
       add.solve_ms = Math.round(result.solveSeconds * 1000);
@@ -81,7 +81,7 @@ export class DynamoProviderStateStore implements ProviderStateStore {
     await this.add(providerId, type, correct ? { reports_good: 1 } : { reports_bad: 1 });
   }
 
-  private async add(providerId: string, type: TaskType, figures: Partial<Record<(typeof FIGURES)[number], number>>) {
+  private async add(providerId: string, type: TaskType, figures: Partial<Record<Figure, number>>) {
     const entries = Object.entries(figures);
     await this.db.send(
       new UpdateCommand({

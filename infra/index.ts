@@ -1,0 +1,7 @@
+// Every AWS resource of the router, imported by sst.config.ts.
+export * from "./secrets";
+export * from "./storage";
+export * from "./queue";
+export * from "./api";
+export * from "./worker";
+export * from "./sweeper";
