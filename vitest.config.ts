@@ -1,9 +1,11 @@
 import { defineConfig } from "vitest/config";
 
-// Three layers, one command (`pnpm test`):
-//  - unit: packages/*/test/**/*.test.ts — pure logic and single adapters, fast.
-//  - e2e: test/e2e/**/*.test.ts — the whole local stack (DynamoDB Local, fauxqs, sandbox
-//    upstreams, API, worker loop) started once by test/e2e/global-setup.ts, driven over HTTP.
+// Two layers, one command (`pnpm test`, after type-check and lint):
+//  - unit: packages/*/test/**/*.test.ts and test/infra — pure logic, single adapters against
+//    their sandbox over HTTP, the SST config against a recording stand-in. Fast.
+//  - e2e: test/e2e/**/*.test.ts — each file starts the whole local stack (DynamoDB Local,
+//    fauxqs, sandbox upstreams, the API, the worker loop) and drives it over HTTP.
+//    Two files at a time: each runs a JVM and the machine has two cores.
 export default defineConfig({
   test: {
     projects: [
@@ -18,10 +20,9 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
-          globalSetup: ["test/e2e/global-setup.ts"],
-          testTimeout: 180_000,
+          testTimeout: 240_000,
           hookTimeout: 120_000,
-          fileParallelism: true,
+          maxWorkers: 2,
         },
       },
     ],

@@ -1,0 +1,25 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { client, fakeImage, startStack, waitForEnd, type LocalStack } from "./support.ts";
+
+describe("the local stack as `pnpm start` runs it", () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => stack?.stop());
+
+  it("is healthy, has a demo team and solves a task through the built-in sandboxes", async () => {
+    expect(stack.demo?.apiKey).toMatch(/^[0-9a-f]{32}$/);
+    const api = client(stack, stack.demo!.apiKey);
+    expect((await api.request("GET", "/health", { key: null })).body).toEqual({ status: "ok" });
+    const submitted = await api.request("POST", "/v2/solver/image", { body: { image: fakeImage() } });
+    expect(submitted.status).toBe(200);
+    expect(submitted.body).toMatchObject({ status: "pending", message: "Task submitted successfully" });
+    const result = await waitForEnd(api, submitted.body.task_id);
+    expect(result).toMatchObject({ status: "completed", captcha_type: "ImageToTextTask", error: null });
+    expect(result.solution.text).toEqual(expect.any(String));
+    const account = await api.request("GET", "/v2/account");
+    expect(account.body.balance + result.credits_used).toBeCloseTo(100, 6);
+    expect(account.body.reserved).toBe(0);
+  });
+});
