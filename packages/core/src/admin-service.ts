@@ -3,6 +3,7 @@
  * stack's demo team use.
  */
 import { generateApiKey, hashApiKey, keyPrefix } from "./api-keys.ts";
+import { budgetView, monthOf } from "./budget.ts";
 import { isoTime } from "./clock.ts";
 import type { RouterContext } from "./context.ts";
 import { badRequest, notFound } from "./errors.ts";
@@ -12,12 +13,30 @@ import { priceAt } from "./providers.ts";
 import { blendFigures } from "./routing.ts";
 import type { TaskType } from "./task-types.ts";
 
-export const accountView = (team: Team) => ({
-  team_id: team.teamId,
-  name: team.name,
-  balance: microToCredits(team.balanceMicro),
-  reserved: microToCredits(team.reservedMicro),
-});
+/** GET /v2/account (and each team of GET /v2/admin/teams). */
+export async function accountView(ctx: RouterContext, team: Team) {
+  const now = ctx.clock.now();
+  return {
+    team_id: team.teamId,
+    name: team.name,
+    balance: microToCredits(team.balanceMicro),
+    reserved: microToCredits(team.reservedMicro),
+    ...budgetView(team, await ctx.teams.monthUsed(team.teamId, monthOf(now)), now),
+  };
+}
+
+export async function listTeams(ctx: RouterContext) {
+  return { teams: await Promise.all((await ctx.teams.listTeams()).map((team) => accountView(ctx, team))) };
+}
+
+/** Sets a team's monthly budget in credits, or removes it with null. */
+export async function setMonthlyBudget(ctx: RouterContext, teamId: string, budget: number | string | null) {
+  const limitMicro = budget === null ? undefined : creditsToMicro(budget);
+  if (limitMicro !== undefined && limitMicro < 0) throw badRequest("monthly_budget: must not be negative");
+  const team = await ctx.teams.setMonthlyBudget(teamId, limitMicro);
+  if (!team) throw notFound(`Team ${teamId} not found`);
+  return accountView(ctx, team);
+}
 
 export async function createTeam(ctx: RouterContext, input: { name: string; credits: number | string }) {
   const creditsMicro = creditsToMicro(input.credits);

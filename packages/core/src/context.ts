@@ -4,12 +4,13 @@
  */
 import type { AdapterRegistry } from "./adapter.ts";
 import type { Clock } from "./clock.ts";
-import type { CallbackSender, Logger, ProviderStateStore, TaskStore, TeamStore, WorkQueue } from "./ports.ts";
+import type { CallbackSender, Logger, ProviderStateStore, TaskStore, TeamStore, UsageStore, WorkQueue } from "./ports.ts";
 import type { Provider } from "./providers.ts";
 
 export interface RouterContext {
   tasks: TaskStore;
   teams: TeamStore;
+  usage: UsageStore;
   providerStates: ProviderStateStore;
   queue: WorkQueue;
   callbacks: CallbackSender;

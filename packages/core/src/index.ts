@@ -16,3 +16,5 @@ export * from "./task-processor.ts";
 export * from "./admin-service.ts";
 export * from "./pricing-view.ts";
 export * from "./default-pricing.ts";
+export * from "./budget.ts";
+export * from "./usage-report.ts";

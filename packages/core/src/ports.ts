@@ -18,6 +18,15 @@ export interface Team {
   /** Everything ever credited (initial credits and top-ups). */
   creditedMicro: Micro;
   createdAt: number;
+  /** Optional cap on what the team's tasks may take per UTC calendar month. */
+  monthlyBudgetMicro?: Micro;
+}
+
+/** A team's monthly budget as a submit must respect it. */
+export interface BudgetLimit {
+  /** YYYY-MM (UTC) of the task's creation. */
+  month: string;
+  limitMicro: Micro;
 }
 
 /**
@@ -47,13 +56,17 @@ export type CreateTaskResult =
   | { kind: "created"; task: TaskRecord }
   | { kind: "duplicate"; task: TaskRecord }
   | { kind: "insufficient_credits"; needMicro: Micro; haveMicro: Micro }
+  | { kind: "over_budget"; needMicro: Micro; usedMicro: Micro; limitMicro: Micro }
   | { kind: "no_team" };
 
 export type TransitionResult = "ok" | "conflict" | "insufficient_credits";
 
 export interface TaskStore {
-  /** Reserves the task's price and writes the task (and its Idempotency-Key) in one transaction. */
-  create(task: TaskRecord, payload: UnifiedTask): Promise<CreateTaskResult>;
+  /**
+   * Reserves the task's price, counts it against the team's month (conditional on the budget
+   * when there is one) and writes the task (and its Idempotency-Key), in one transaction.
+   */
+  create(task: TaskRecord, payload: UnifiedTask, budget?: BudgetLimit): Promise<CreateTaskResult>;
   get(taskId: string): Promise<TaskRecord | undefined>;
   getPayload(taskId: string): Promise<UnifiedTask | undefined>;
   list(teamId: string, query: { limit: number; offset: number; status?: TaskStatus }): Promise<{ total: number; tasks: TaskRecord[] }>;
@@ -77,6 +90,28 @@ export interface TeamStore {
   addKey(teamId: string, input: { apiKeyHash: string; keyPrefix: string }): Promise<boolean>;
   /** Revokes the team's keys whose prefix matches; the number revoked. */
   revokeKey(teamId: string, keyPrefix: string): Promise<number>;
+  /** Sets (or, with undefined, removes) the monthly budget. */
+  setMonthlyBudget(teamId: string, limitMicro: Micro | undefined): Promise<Team | undefined>;
+  /** What the team's tasks created in `month` (YYYY-MM) hold or were charged. */
+  monthUsed(teamId: string, month: string): Promise<Micro>;
+}
+
+/** One usage rollup: a team's tasks of one type on one provider on one UTC day. */
+export interface UsageRollup {
+  teamId: string;
+  day: string;
+  type: TaskType;
+  providerId: string;
+  tasks: number;
+  completed: number;
+  failed: number;
+  chargedMicro: Micro;
+  solveSecondsTotal: number;
+}
+
+export interface UsageStore {
+  /** Rollups with fromDay ≤ day ≤ toDay (YYYY-MM-DD), for one team or (teamId undefined) all. */
+  query(input: { teamId?: string; fromDay: string; toDay: string }): Promise<UsageRollup[]>;
 }
 
 /** Shared provider state: cooldowns and what the router has observed (shared by every worker). */

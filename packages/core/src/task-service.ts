@@ -2,6 +2,8 @@
  * What the public API does with tasks: accept (route, reserve, queue), show, list, delete,
  * report. Every rule of API.md about tasks lives here; the HTTP layer only translates.
  */
+import { monthOf, nextMonthStart } from "./budget.ts";
+import { isoTime } from "./clock.ts";
 import { commit } from "./commit.ts";
 import type { RouterContext } from "./context.ts";
 import { badRequest, conflict, DomainError, notFound, paymentRequired, unavailable } from "./errors.ts";
@@ -13,6 +15,8 @@ import type { Priority, UnifiedTask } from "./task-types.ts";
 
 export interface SubmitRequest {
   teamId: string;
+  /** The team's monthly budget, when it has one (read with the team at authentication). */
+  monthlyBudgetMicro?: number;
   task: UnifiedTask;
   priority: Priority;
   maxPrice?: number | string;
@@ -60,13 +64,20 @@ export async function submitTask(ctx: RouterContext, request: SubmitRequest): Pr
     ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
     ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
   };
-  const created = await ctx.tasks.create(task, request.task);
+  const budget = request.monthlyBudgetMicro === undefined ? undefined : { month: monthOf(now), limitMicro: request.monthlyBudgetMicro };
+  const created = await ctx.tasks.create(task, request.task, budget);
   switch (created.kind) {
     case "no_team":
       throw new DomainError(401, "Invalid API key");
     case "insufficient_credits":
       throw paymentRequired(
         `Insufficient credits. Need ${microToCreditsString(created.needMicro)}, have ${microToCreditsString(created.haveMicro)}`,
+      );
+    case "over_budget":
+      throw paymentRequired(
+        `Monthly budget exceeded. Need ${microToCreditsString(created.needMicro)}, ` +
+          `${microToCreditsString(Math.max(0, created.limitMicro - created.usedMicro))} of ${microToCreditsString(created.limitMicro)} left this month ` +
+          `(resets ${isoTime(nextMonthStart(now))})`,
       );
     case "duplicate":
       return submitAnswer(created.task, "Task already submitted with this Idempotency-Key");

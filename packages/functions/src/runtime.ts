@@ -11,6 +11,7 @@ import { ulid } from "ulid";
 import { DynamoProviderStateStore } from "./aws/dynamo-provider-state-store.ts";
 import { DynamoTaskStore } from "./aws/dynamo-task-store.ts";
 import { DynamoTeamStore } from "./aws/dynamo-team-store.ts";
+import { DynamoUsageStore } from "./aws/dynamo-usage-store.ts";
 import { SqsWorkQueue } from "./aws/sqs-work-queue.ts";
 import { fetchCallbackSender } from "./callback-sender.ts";
 import { jsonLogger } from "./logger.ts";
@@ -46,9 +47,11 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
   const sqs = new SQSClient({ ...common, ...(settings.sqsEndpoint ? { endpoint: settings.sqsEndpoint } : {}) });
   const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   const clock = settings.clock ?? systemClock;
+  const tasks = new DynamoTaskStore(db, settings.tableName);
   const ctx: RouterContext = {
-    tasks: new DynamoTaskStore(db, settings.tableName),
-    teams: new DynamoTeamStore(db, settings.tableName, () => clock.now()),
+    tasks,
+    teams: new DynamoTeamStore(db, settings.tableName, () => clock.now(), tasks),
+    usage: new DynamoUsageStore(db, settings.tableName),
     providerStates: new DynamoProviderStateStore(db, settings.tableName),
     queue: new SqsWorkQueue(sqs, settings.queueUrl),
     callbacks: fetchCallbackSender(),

@@ -10,6 +10,10 @@ import {
   UnifiedSubmitSchema,
   accountView,
   addCredits,
+  listTeams,
+  setMonthlyBudget,
+  usageCsv,
+  usageReport,
   createTeam,
   deleteTask,
   getResult,
@@ -25,12 +29,15 @@ import {
   type RouterContext,
   type TaskType,
 } from "@solver-router/core";
+import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { adminAuth, teamAuth, type AuthVariables } from "./auth.ts";
 import { describeZodError, detail, errorHandler } from "./errors.ts";
 import {
   AccountSchema,
+  AdminUsageQuerySchema,
+  BudgetBodySchema,
   CreateTeamBodySchema,
   CreditsBodySchema,
   ErrorSchema,
@@ -44,6 +51,8 @@ import {
   TaskIdParams,
   TaskListSchema,
   TeamIdParams,
+  UsageQuerySchema,
+  UsageReportSchema,
 } from "./schemas.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -113,14 +122,16 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
   // ── submitting ───────────────────────────────────────────────────────────────────────
   const idempotencyHeader = z.object({ "idempotency-key": z.string().min(1).max(200).optional() });
   const submit = async (
-    c: { req: { header(name: string): string | undefined }; get(key: "teamId"): string },
+    c: { req: { header(name: string): string | undefined }; get(key: "team"): AuthVariables["team"] },
     type: TaskType,
     body: Record<string, unknown>,
   ) => {
     const { task, options: submitOptions } = splitSubmitBody(type, body);
     const key = c.req.header("idempotency-key");
+    const team = c.get("team");
     return submitTask(ctx, {
-      teamId: c.get("teamId"),
+      teamId: team.teamId,
+      ...(team.monthlyBudgetMicro !== undefined ? { monthlyBudgetMicro: team.monthlyBudgetMicro } : {}),
       task,
       priority: submitOptions.priority,
       ...(submitOptions.max_price !== undefined ? { maxPrice: submitOptions.max_price } : {}),
@@ -235,7 +246,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       middleware: [team] as const,
       responses: { 200: json(AccountSchema, "The team's balance and reservations"), ...errors(401) },
     }),
-    async (c) => c.json(accountView(c.get("team")), 200),
+    async (c) => c.json(await accountView(ctx, c.get("team")), 200),
   );
 
   // ── administration ───────────────────────────────────────────────────────────────────
@@ -264,7 +275,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       middleware: [admin] as const,
       responses: { 200: json(z.object({ teams: z.array(AccountSchema) }), "Every team"), ...errors(401) },
     }),
-    async (c) => c.json({ teams: (await ctx.teams.listTeams()).map(accountView) }, 200),
+    async (c) => c.json(await listTeams(ctx), 200),
   );
 
   app.openapi(
@@ -317,6 +328,67 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
 
   app.openapi(
     createRoute({
+      method: "put",
+      path: "/v2/admin/teams/{team_id}/budget",
+      tags: ["admin"],
+      summary: "Set or remove a team's monthly budget",
+      security: adminSecurity,
+      middleware: [admin] as const,
+      request: { params: TeamIdParams, ...jsonBody(BudgetBodySchema) },
+      responses: { 200: json(AccountSchema, "The team with its budget"), ...errors(400, 401, 404) },
+    }),
+    async (c) => c.json(await setMonthlyBudget(ctx, c.req.valid("param").team_id, c.req.valid("json").monthly_budget), 200),
+  );
+
+  // ── usage ────────────────────────────────────────────────────────────────────────────
+  const usageResponses = {
+    200: {
+      description: "Usage rows and totals (JSON), or CSV with format=csv or Accept: text/csv",
+      content: { "application/json": { schema: UsageReportSchema }, "text/csv": { schema: z.string() } },
+    },
+    ...errors(400, 401),
+  };
+  const wantsCsv = (format: string | undefined, accept: string | undefined) =>
+    format === "csv" || (format === undefined && /text\/csv/i.test(accept ?? ""));
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v2/usage",
+      tags: ["usage"],
+      security: teamSecurity,
+      middleware: [team] as const,
+      request: { query: UsageQuerySchema },
+      responses: usageResponses,
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const report = await usageReport(ctx, query, { teamId: c.get("teamId") });
+      if (wantsCsv(query.format, c.req.header("accept"))) return c.body(usageCsv(report), 200, { "content-type": "text/csv; charset=utf-8" }) as never;
+      return c.json(report, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v2/admin/usage",
+      tags: ["admin", "usage"],
+      security: adminSecurity,
+      middleware: [admin] as const,
+      request: { query: AdminUsageQuerySchema },
+      responses: usageResponses,
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const report = await usageReport(ctx, query, { admin: true });
+      if (wantsCsv(query.format, c.req.header("accept"))) return c.body(usageCsv(report), 200, { "content-type": "text/csv; charset=utf-8" }) as never;
+      return c.json(report, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
       method: "get",
       path: "/v2/admin/providers",
       tags: ["admin"],
@@ -327,6 +399,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
     async (c) => c.json(await providersView(ctx), 200),
   );
 
+  app.get("/docs", swaggerUI({ url: "/v2/openapi.json", title: "solver-router API" }));
   app.doc31("/v2/openapi.json", {
     openapi: "3.1.0",
     info: { title: "solver-router", version: "2.0.0", description: "One API for many CAPTCHA-solving services, routed by price, speed and accuracy." },

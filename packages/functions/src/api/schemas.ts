@@ -98,8 +98,49 @@ export const PricingSchema = z
   .openapi("Pricing");
 
 export const AccountSchema = z
-  .object({ team_id: z.string(), name: z.string(), balance: z.number(), reserved: z.number() })
+  .object({
+    team_id: z.string(),
+    name: z.string(),
+    balance: z.number().openapi({ description: "What the team can still spend (reservations already taken off)" }),
+    reserved: z.number().openapi({ description: "What unfinished tasks hold" }),
+    monthly_budget: z.number().nullable().openapi({ description: "Cap per UTC calendar month, or null" }),
+    budget_used: z.number().openapi({ description: "Reserved + charged by this month's tasks" }),
+    budget_remaining: z.number().nullable(),
+    budget_resets_at: z.string().openapi({ description: "First instant of next month, UTC" }),
+  })
   .openapi("Account");
+
+export const BudgetBodySchema = z.object({
+  monthly_budget: z.union([z.number(), z.string()]).nullable().openapi({ description: "Credits per month; null removes the cap" }),
+});
+
+export const UsageQuerySchema = z.object({
+  from: z.string().optional().openapi({ description: "First day, YYYY-MM-DD (UTC), inclusive; default: 29 days before `to`" }),
+  to: z.string().optional().openapi({ description: "Last day, YYYY-MM-DD (UTC), inclusive; default: today" }),
+  group_by: z.string().optional().openapi({ description: "Comma-separated: day, task_type, provider (and team for admins); default day" }),
+  format: z.enum(["json", "csv"]).optional(),
+});
+export const AdminUsageQuerySchema = UsageQuerySchema.extend({ team_id: z.string().max(64).optional() });
+
+const UsageFigures = {
+  tasks: z.number(),
+  completed: z.number(),
+  failed: z.number(),
+  credits_used: z.number(),
+  avg_solve_seconds: z.number().nullable(),
+};
+export const UsageReportSchema = z
+  .object({
+    team_id: z.string().nullable(),
+    from: z.string(),
+    to: z.string(),
+    group_by: z.array(z.string()),
+    rows: z.array(
+      z.object({ day: z.string().optional(), task_type: z.string().optional(), provider: z.string().optional(), team_id: z.string().optional(), ...UsageFigures }),
+    ),
+    totals: z.object(UsageFigures),
+  })
+  .openapi("UsageReport");
 
 const credits = z.union([z.number(), z.string()]);
 export const CreateTeamBodySchema = z.object({ name: z.string().trim().min(1).max(200), credits: credits.default(0) });

@@ -14,6 +14,8 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import {
   isFinished,
+  monthOf,
+  type BudgetLimit,
   type CreateTaskResult,
   type MoneyMove,
   type TaskRecord,
@@ -24,7 +26,7 @@ import {
   type UsageEvent,
 } from "@solver-router/core";
 import { TTL_ATTRIBUTE } from "./table-definition.ts";
-import { keys, teamMoneyUpdate, usageWrites } from "./items.ts";
+import { budgetMonthUpdate, keys, teamMoneyUpdate, usageWrites } from "./items.ts";
 
 /** Kept below DynamoDB's 400 KB item limit with room for the keys. */
 const PAYLOAD_CHUNK_BYTES = 350_000;
@@ -40,8 +42,12 @@ export class DynamoTaskStore implements TaskStore {
     private readonly table: string,
   ) {}
 
-  async create(task: TaskRecord, payload: UnifiedTask): Promise<CreateTaskResult> {
+  async create(task: TaskRecord, payload: UnifiedTask, budget?: BudgetLimit): Promise<CreateTaskResult> {
     const chunks = chunk(Buffer.from(JSON.stringify(payload), "utf8"));
+    const month = budget?.month ?? monthOf(task.createdAt);
+    if (budget && task.reservedMicro > budget.limitMicro) {
+      return { kind: "over_budget", needMicro: task.reservedMicro, usedMicro: await this.monthUsed(task.teamId, month), limitMicro: budget.limitMicro };
+    }
     const items: TransactItem[] = [
       {
         Update: {
@@ -54,6 +60,17 @@ export class DynamoTaskStore implements TaskStore {
         },
       },
       { Put: { TableName: this.table, Item: this.taskItem(task), ConditionExpression: "attribute_not_exists(pk)" } },
+      {
+        // The month's counter, checked against the budget in the same transaction: parallel
+        // submits cannot overshoot it.
+        Update: {
+          TableName: this.table,
+          Key: keys.budgetMonth(task.teamId, month),
+          UpdateExpression: "ADD used :price",
+          ExpressionAttributeValues: { ":price": task.reservedMicro, ...(budget ? { ":room": budget.limitMicro - task.reservedMicro } : {}) },
+          ...(budget ? { ConditionExpression: "attribute_not_exists(used) OR used <= :room", ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const } : {}),
+        },
+      },
       ...chunks.map((bytes, index) => ({
         Put: { TableName: this.table, Item: { ...keys.payload(task.taskId, index), data: bytes } },
       })),
@@ -87,8 +104,16 @@ export class DynamoTaskStore implements TaskStore {
           ? { kind: "no_team" }
           : { kind: "insufficient_credits", needMicro: task.reservedMicro, haveMicro: Number(balance) };
       }
+      if (budget && failed(reasons[2])) {
+        return { kind: "over_budget", needMicro: task.reservedMicro, usedMicro: Number(reasons[2]?.Item?.used?.N ?? 0), limitMicro: budget.limitMicro };
+      }
       throw error;
     }
+  }
+
+  async monthUsed(teamId: string, month: string): Promise<number> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.budgetMonth(teamId, month), ConsistentRead: true }));
+    return Number(Item?.used ?? 0);
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {
@@ -177,6 +202,8 @@ export class DynamoTaskStore implements TaskStore {
     ];
     const moneyUpdate = money && teamMoneyUpdate(this.table, next.teamId, money);
     if (moneyUpdate) items.push({ Update: moneyUpdate });
+    const monthUpdate = money && budgetMonthUpdate(this.table, next.teamId, monthOf(next.createdAt), money);
+    if (monthUpdate) items.push({ Update: monthUpdate });
     if (usage) items.push(...usageWrites(this.table, usage, next.taskId, next.completedAt ?? next.updatedAt));
     try {
       await this.db.send(new TransactWriteCommand({ TransactItems: items }));

@@ -2,15 +2,39 @@
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Team, TeamStore } from "@solver-router/core";
 import { ulid } from "ulid";
-import { cancellationReasons } from "./dynamo-task-store.ts";
+import { cancellationReasons, type DynamoTaskStore } from "./dynamo-task-store.ts";
 import { keys } from "./items.ts";
 
 export class DynamoTeamStore implements TeamStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number,
+    private readonly tasks: Pick<DynamoTaskStore, "monthUsed">,
   ) {}
+
+  monthUsed(teamId: string, month: string): Promise<number> {
+    return this.tasks.monthUsed(teamId, month);
+  }
+
+  async setMonthlyBudget(teamId: string, limitMicro: number | undefined): Promise<Team | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.team(teamId),
+          UpdateExpression: limitMicro === undefined ? "REMOVE monthly_budget" : "SET monthly_budget = :budget",
+          ConditionExpression: "attribute_exists(pk)",
+          ...(limitMicro === undefined ? {} : { ExpressionAttributeValues: { ":budget": limitMicro } }),
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return Attributes ? fromItem(Attributes) : undefined;
+    } catch (error) {
+      if ((error as { name?: string }).name === "ConditionalCheckFailedException") return undefined;
+      throw error;
+    }
+  }
 
   async createTeam(input: { name: string; creditsMicro: number; apiKeyHash: string; keyPrefix: string }): Promise<Team> {
     const team: Team = {
@@ -161,4 +185,5 @@ const fromItem = (item: Record<string, unknown>): Team => ({
   chargedMicro: Number(item.charged),
   creditedMicro: Number(item.credited),
   createdAt: Number(item.created_at),
+  ...(item.monthly_budget !== undefined ? { monthlyBudgetMicro: Number(item.monthly_budget) } : {}),
 });

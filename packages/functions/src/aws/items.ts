@@ -13,6 +13,7 @@ export const keys = {
   ledger: (teamId: string, atMs: number, taskId: string) => ({ pk: `TEAM#${teamId}`, sk: `LEDGER#${new Date(atMs).toISOString()}#${taskId}` }),
   usage: (teamId: string, day: string, type: string, providerId: string) => ({ pk: `USAGE#${teamId}`, sk: `${day}#${type}#${providerId}` }),
   provider: (providerId: string) => ({ pk: "PROVIDERS", sk: providerId }),
+  budgetMonth: (teamId: string, month: string) => ({ pk: `TEAM#${teamId}`, sk: `BUDGET#${month}` }),
   teamTasks: (teamId: string) => `TEAMTASKS#${teamId}`,
   teamTasksByStatus: (teamId: string, status: TaskStatus) => `TEAMTASKS#${teamId}#${status}`,
   dueSortKey: (dueAtMs: number, taskId: string) => `${String(Math.max(0, Math.floor(dueAtMs))).padStart(15, "0")}#${taskId}`,
@@ -38,6 +39,21 @@ export function teamMoneyUpdate(table: string, teamId: string, money: MoneyMove)
   };
 }
 
+/**
+ * The month counter's update for a money move: what the team's tasks of that month hold or
+ * were charged (reservations in, releases out). Undefined when nothing changes.
+ */
+export function budgetMonthUpdate(table: string, teamId: string, month: string, money: MoneyMove) {
+  const delta = (money.reserveMicro ?? 0) - (money.releaseMicro ?? 0);
+  if (delta === 0) return undefined;
+  return {
+    TableName: table,
+    Key: keys.budgetMonth(teamId, month),
+    UpdateExpression: "ADD used :delta",
+    ExpressionAttributeValues: { ":delta": delta },
+  };
+}
+
 /** The usage rollup increment and, when credits were charged, the ledger line. */
 export function usageWrites(table: string, usage: UsageEvent, taskId: string, atMs: number) {
   const writes: { Update?: Record<string, unknown>; Put?: Record<string, unknown> }[] = [
@@ -45,14 +61,17 @@ export function usageWrites(table: string, usage: UsageEvent, taskId: string, at
       Update: {
         TableName: table,
         Key: keys.usage(usage.teamId, usage.day, usage.type, usage.providerId),
+        // gsi1 ("USAGE", day#team#type#provider) lets the admin report read every team's days.
         UpdateExpression:
-          "SET team_id = :team, #day = :day, task_type = :type, provider = :provider ADD tasks :one, completed :completed, failed :failed, credits_micro :charged, solve_ms :solveMs",
+          "SET team_id = :team, #day = :day, task_type = :type, provider = :provider, gsi1pk = :usage, gsi1sk = :daySort ADD tasks :one, completed :completed, failed :failed, credits_micro :charged, solve_ms :solveMs",
         ExpressionAttributeNames: { "#day": "day" },
         ExpressionAttributeValues: {
           ":team": usage.teamId,
           ":day": usage.day,
           ":type": usage.type,
           ":provider": usage.providerId,
+          ":usage": "USAGE",
+          ":daySort": `${usage.day}#${usage.teamId}#${usage.type}#${usage.providerId}`,
           ":one": 1,
           ":completed": usage.completed ? 1 : 0,
           ":failed": usage.completed ? 0 : 1,
