@@ -4,6 +4,13 @@
  */
 import { quietLogger } from "@solver-router/functions";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "@solver-router/local";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TaskType } from "@solver-router/core";
+import type { TwocaptchaRecordedRequest, TwocaptchaSandbox } from "@solver-router/providers/sandbox";
+// The SQS client is a dependency of @solver-router/local, not of the workspace root: import it from there.
+import { SendMessageCommand, SQSClient } from "../../packages/local/node_modules/@aws-sdk/client-sqs";
 
 export type { LocalStack };
 
@@ -12,6 +19,8 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
 }
 
 export interface Client {
+  // Response bodies are whatever the API answered: tests read them freely.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   request(method: string, path: string, options?: { body?: unknown; rawBody?: string; key?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
@@ -61,3 +70,59 @@ export async function waitForEnd(api: Client, taskId: string, timeoutMs = 120_00
 
 /** A base64 PNG-ish blob of `bytes` random bytes (the sandboxes need ≥ 100 bytes). */
 export const fakeImage = (bytes = 400) => Buffer.from(Array.from({ length: bytes }, (_, i) => (i * 37 + 11) % 256)).toString("base64");
+
+// ── Added for the issue-2 e2e files (task types, credits, isolation, delivery faults) ────────
+
+
+/** Decimal credits → integer micro-credits, for exact money comparisons in tests. */
+export const micro = (credits: number): number => Math.round(credits * 1e6);
+
+export interface TaskPriceEntry {
+  price: number | string;
+  solve_seconds: number;
+  accuracy: number;
+}
+
+/** One entry of API.md's providers file for a `twocaptcha` upstream (e.g. a sandbox). */
+export function twocaptchaProviderEntry(id: string, baseUrl: string, apiKey: string, tasks: Partial<Record<TaskType, TaskPriceEntry>>) {
+  return { id, protocol: "twocaptcha", base_url: baseUrl, api_key: apiKey, enabled: true, tasks };
+}
+
+/** Writes `{"providers": [...]}` (API.md's format) to a new temp dir; returns the file's path. */
+export async function writeProvidersFile(providers: unknown[]): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "solver-router-e2e-"));
+  const file = join(dir, "providers.json");
+  await writeFile(file, JSON.stringify({ providers }, null, 2));
+  return file;
+}
+
+/** What a team sees of its own state: the account and the full task list. */
+export async function teamState(api: Client) {
+  const [account, list] = await Promise.all([api.request("GET", "/v2/account"), api.request("GET", "/v2/solver/tasks?limit=100")]);
+  if (account.status !== 200 || list.status !== 200) throw new Error(`team state: ${account.status} / ${list.status}`);
+  return { account: account.body, tasks: list.body };
+}
+
+/** The sandbox's in.php requests whose parameters satisfy `match`. */
+export const inPhpRequests = (sandbox: TwocaptchaSandbox, match: (params: Record<string, string>) => boolean): TwocaptchaRecordedRequest[] =>
+  sandbox.requests.filter((r) => r.path === "/in.php" && match(r.params));
+
+/** The stack's own SQS queue, through the AWS SDK (as a second producer would see it). */
+export function stackQueue(stack: LocalStack) {
+  const sqs = new SQSClient({ endpoint: stack.endpoints.sqs, region: "us-east-1", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+  return {
+    sqs,
+    /** Sends a worker message `{"kind":"task","task_id","step"}` to the stack's work queue. */
+    async sendTaskMessage(taskId: string, step: number, delaySeconds = 0) {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: stack.endpoints.queueUrl,
+          MessageBody: JSON.stringify({ kind: "task", task_id: taskId, step }),
+          DelaySeconds: delaySeconds,
+        }),
+      );
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
