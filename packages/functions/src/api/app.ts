@@ -33,6 +33,7 @@ import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { adminAuth, teamAuth, type AuthVariables } from "./auth.ts";
+import { teamRateLimit, type RateLimit } from "./rate-limit.ts";
 import { describeZodError, detail, errorHandler } from "./errors.ts";
 import {
   AccountSchema,
@@ -59,6 +60,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface ApiOptions {
   adminKey: string;
+  /** Requests per second per team (default 100, bursts of 300). */
+  rateLimit?: RateLimit;
   /** Resolves when the table and the queue answer; throws otherwise. */
   checkHealth: () => Promise<void>;
 }
@@ -74,6 +77,7 @@ const ERROR_TEXT: Record<number, string> = {
   404: "Unknown task",
   409: "Task still pending or processing",
   413: "Body over 1 MiB",
+  429: "Rate limited (see Retry-After)",
   503: "A dependency is unavailable",
 };
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });
@@ -96,7 +100,8 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
   app.openAPIRegistry.registerComponent("securitySchemes", "TeamKey", { type: "http", scheme: "bearer", description: "A team's 32-hex API key" });
   app.openAPIRegistry.registerComponent("securitySchemes", "AdminKey", { type: "http", scheme: "bearer", description: "ROUTER_ADMIN_KEY" });
 
-  const team = teamAuth(ctx);
+  // Team routes: authenticate, then rate-limit per team.
+  const team = [teamAuth(ctx), teamRateLimit(options.rateLimit ?? { perSecond: 100, burst: 300 })];
   const admin = adminAuth(options.adminKey);
 
   // ── health and docs ──────────────────────────────────────────────────────────────────
@@ -147,9 +152,9 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       tags: ["tasks"],
       summary: "Submit any task, told apart by `type`",
       security: teamSecurity,
-      middleware: [team] as const,
+      middleware: team,
       request: { headers: idempotencyHeader, ...jsonBody(UnifiedSubmitSchema) },
-      responses: { 200: json(SubmitAnswerSchema, "Task accepted"), ...errors(400, 401, 402, 413, 503) },
+      responses: { 200: json(SubmitAnswerSchema, "Task accepted"), ...errors(400, 401, 402, 413, 429, 503) },
     }),
     async (c) => {
       const body = c.req.valid("json") as Record<string, unknown> & { type: TaskType };
@@ -165,9 +170,9 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
         tags: ["tasks"],
         summary: `Submit a ${type}`,
         security: teamSecurity,
-        middleware: [team] as const,
+        middleware: team,
         request: { headers: idempotencyHeader, ...jsonBody(typedSubmitSchema(type)) },
-        responses: { 200: json(SubmitAnswerSchema, "Task accepted"), ...errors(400, 401, 402, 413, 503) },
+        responses: { 200: json(SubmitAnswerSchema, "Task accepted"), ...errors(400, 401, 402, 413, 429, 503) },
       }),
       async (c) => c.json(await submit(c, type, c.req.valid("json") as Record<string, unknown>), 200),
     );
@@ -180,7 +185,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       path: "/v2/solver/result/{task_id}",
       tags: ["tasks"],
       security: teamSecurity,
-      middleware: [team] as const,
+      middleware: team,
       request: { params: TaskIdParams },
       responses: { 200: json(ResultSchema, "The task and, once completed, its solution"), ...errors(401, 404) },
     }),
@@ -193,7 +198,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       path: "/v2/solver/tasks",
       tags: ["tasks"],
       security: teamSecurity,
-      middleware: [team] as const,
+      middleware: team,
       request: { query: ListQuerySchema },
       responses: { 200: json(TaskListSchema, "The team's tasks, newest first"), ...errors(400, 401) },
     }),
@@ -206,7 +211,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       path: "/v2/solver/task/{task_id}",
       tags: ["tasks"],
       security: teamSecurity,
-      middleware: [team] as const,
+      middleware: team,
       request: { params: TaskIdParams },
       responses: { 200: json(MessageSchema, "Deleted"), ...errors(401, 404, 409) },
     }),
@@ -220,7 +225,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       tags: ["tasks"],
       summary: "Report a completed task's answer as correct or not (reportgood / reportbad upstream)",
       security: teamSecurity,
-      middleware: [team] as const,
+      middleware: team,
       request: { params: TaskIdParams, ...jsonBody(ReportBodySchema) },
       responses: { 200: json(ReportAnswerSchema, "Report recorded"), ...errors(400, 401, 404, 409) },
     }),
@@ -243,7 +248,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       path: "/v2/account",
       tags: ["account"],
       security: teamSecurity,
-      middleware: [team] as const,
+      middleware: team,
       responses: { 200: json(AccountSchema, "The team's balance and reservations"), ...errors(401) },
     }),
     async (c) => c.json(await accountView(ctx, c.get("team")), 200),
@@ -357,7 +362,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       path: "/v2/usage",
       tags: ["usage"],
       security: teamSecurity,
-      middleware: [team] as const,
+      middleware: team,
       request: { query: UsageQuerySchema },
       responses: usageResponses,
     }),

@@ -1,0 +1,2 @@
+export { DASHBOARD_CSP, dashboardHtml } from "./page.ts";
+export { registerDashboard } from "./routes.ts";
