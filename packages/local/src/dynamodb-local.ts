@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ListTablesCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./local-aws.ts";
@@ -36,7 +37,8 @@ export async function startDynamoDbLocal(port: number): Promise<DynamoDbLocal> {
       "-port",
       String(port),
     ],
-    { stdio: ["ignore", "ignore", "pipe"] },
+    // DynamoDB Local writes a metadata file into its working directory: keep it out of the repo.
+    { stdio: ["ignore", "ignore", "pipe"], cwd: tmpdir() },
   );
   let stderr = "";
   child.stderr?.on("data", (chunk) => (stderr = (stderr + String(chunk)).slice(-2000)));
