@@ -32,6 +32,7 @@ import {
 import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
+import { registerDashboard } from "../dashboard/routes.ts";
 import { adminAuth, teamAuth, type AuthVariables } from "./auth.ts";
 import { teamRateLimit, type RateLimit } from "./rate-limit.ts";
 import { describeZodError, detail, errorHandler } from "./errors.ts";
@@ -405,6 +406,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
   );
 
   app.get("/docs", swaggerUI({ url: "/v2/openapi.json", title: "solver-router API" }));
+  registerDashboard(app);
   app.doc31("/v2/openapi.json", {
     openapi: "3.1.0",
     info: { title: "solver-router", version: "2.0.0", description: "One API for many CAPTCHA-solving services, routed by price, speed and accuracy." },

@@ -37,6 +37,7 @@ button:disabled { opacity:.5; cursor:default; }
 .msg:empty { display:none; }
 .toolbar { display:flex; flex-wrap:wrap; align-items:end; gap:14px; }
 .toolbar label { display:flex; flex-direction:column; font-size:12px; color:var(--muted); gap:2px; }
+.toolbar select { max-width:280px; }
 .toolbar input, .toolbar select { font:inherit; padding:5px 8px; border:1px solid var(--line); border-radius:6px; background:#fff; }
 .toolbar .group { display:flex; gap:4px; align-items:center; }
 .toolbar .spacer { flex:1; }
@@ -48,9 +49,10 @@ button:disabled { opacity:.5; cursor:default; }
 .card .note { font-size:11px; color:var(--muted); margin-top:2px; }
 .charts { display:grid; grid-template-columns:1fr 1fr; gap:12px; }
 @media (max-width:900px) { .charts { grid-template-columns:1fr; } }
-.chart svg { width:100%; height:auto; display:block; }
+.chart svg.plot { width:100%; height:auto; display:block; }
 .legend { display:flex; flex-wrap:wrap; gap:4px 14px; margin-top:6px; font-size:12px; color:var(--muted); }
-.legend span { display:inline-flex; align-items:center; gap:5px; }
+.legend span { display:inline-flex; align-items:center; gap:5px; white-space:nowrap; }
+.legend svg { width:10px; height:10px; flex:none; }
 .empty { color:var(--muted); font-size:13px; padding:20px 0; text-align:center; }
 table { width:100%; border-collapse:collapse; font-variant-numeric:tabular-nums; }
 th, td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line); white-space:nowrap; }
@@ -172,8 +174,15 @@ const SCRIPT = String.raw`
     try { var v = JSON.parse(sessionStorage.getItem(STORE) || "null"); if (v && v.key && (v.role === "team" || v.role === "admin")) return v; } catch (e) { /* ignore */ }
     return null;
   }
+  function resetView() {
+    $("to").value = today();
+    $("from").value = addDays(today(), -29);
+    state.team = ""; state.breakdown = "task_type"; state.recentOffset = 0; state.recentStatus = "";
+    $("recent-status").value = "";
+  }
   function showSignIn(message) {
     state.key = ""; state.role = ""; state.data = null; state.seq++;
+    resetView();
     sessionStorage.removeItem(STORE);
     $("dash").hidden = true; $("signin").hidden = false; $("signout").hidden = true;
     $("who").textContent = "";
@@ -196,7 +205,7 @@ const SCRIPT = String.raw`
         throw err2;
       });
     }).then(function (role) {
-      state.key = key; state.role = role; state.team = ""; state.breakdown = "task_type"; state.recentOffset = 0;
+      state.key = key; state.role = role;
       saveSession();
       enterDashboard();
     }, function (err) {
@@ -367,6 +376,8 @@ const SCRIPT = String.raw`
     figure($("budget-used"), fmtCredits(a.budget_used), a.budget_used);
     var hasRemaining = a.budget_remaining !== null && a.budget_remaining !== undefined;
     figure($("budget-remaining"), hasRemaining ? fmtCredits(a.budget_remaining) : (hasBudget ? "—" : "no limit"), hasRemaining ? a.budget_remaining : null);
+    $("budget-monthly-unit").hidden = !hasBudget;
+    $("budget-remaining-unit").hidden = !hasRemaining;
     figure($("budget-resets"), fmtTime(a.budget_resets_at), a.budget_resets_at || null);
   }
 
@@ -422,9 +433,9 @@ const SCRIPT = String.raw`
     var pw = W - L - R, ph = H - T - B;
     var totals = days.map(function (d) { var v = values[d] || {}; return keys.reduce(function (sum, k) { return sum + (v[k] || 0); }, 0); });
     var maxRaw = Math.max.apply(null, [0].concat(totals));
-    var max = opt.micro ? niceCeil(maxRaw / 1e6) : Math.max(niceCeil(maxRaw), 1);
-    if (!opt.micro && max < 4) max = 4;
-    var svg = s("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": box.getAttribute("aria-label") || "", "data-max": max });
+    // four gridline steps; counts step in whole tasks
+    var max = opt.micro ? niceCeil(maxRaw / 1e6) : 4 * Math.max(1, Math.ceil(niceCeil(maxRaw / 4)));
+    var svg = s("svg", { class: "plot", viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": box.getAttribute("aria-label") || "", "data-max": max });
     for (var g = 0; g <= 4; g++) {
       var gv = max * g / 4; var y = T + ph - ph * g / 4;
       svg.appendChild(s("line", { x1: L, x2: W - R, y1: y, y2: y, stroke: g === 0 ? "#9aa3b2" : "#e6e9ef", "stroke-width": 1 }));
@@ -449,7 +460,7 @@ const SCRIPT = String.raw`
           "data-testid": "bar-segment", "data-day": day, "data-key": k, "data-value": shown,
         }, s("title", null, day + " · " + groupLabel(k) + ": " + shown + " " + opt.unit)));
       });
-      if (i % labelEvery === 0 || i === days.length - 1) {
+      if ((days.length - 1 - i) % labelEvery === 0) {
         svg.appendChild(s("text", { x: (L + step * i + step / 2).toFixed(2), y: H - 10, "text-anchor": "middle", "font-size": 10, fill: "#5d6778" }, day.slice(5)));
       }
     });
@@ -495,9 +506,10 @@ const SCRIPT = String.raw`
     var body = clear($("teams-body"));
     state.data.teams.slice().sort(function (a, b) { return String(a.name).localeCompare(String(b.name)); }).forEach(function (t) {
       var u = usage[t.team_id] || { tasks: 0, completed: 0, failed: 0, credits_used: 0 };
-      function cell(field, text, raw) { return h("td", { class: "num", "data-field": field, "data-value": raw === null || raw === undefined ? "" : raw }, text); }
+      var id = "team-" + slug(t.team_id) + "-";
+      function cell(field, text, raw) { return h("td", { class: "num", "data-field": field, "data-testid": id + field, "data-value": raw === null || raw === undefined ? "" : raw }, text); }
       var tr = h("tr", { class: "clickable", "data-testid": "team-row", "data-team-id": t.team_id, "aria-selected": String(state.team === t.team_id), title: "Show this team" }, [
-        h("td", { "data-field": "name" }, t.name),
+        h("td", { "data-field": "name", "data-testid": id + "name" }, t.name),
         h("td", { class: "mono", "data-field": "team_id" }, t.team_id),
         cell("balance", fmtCredits(t.balance), t.balance),
         cell("reserved", fmtCredits(t.reserved), t.reserved),
@@ -565,8 +577,7 @@ const SCRIPT = String.raw`
   }
 
   function init() {
-    $("to").value = today();
-    $("from").value = addDays(today(), -29);
+    resetView();
     $("signin-form").addEventListener("submit", function (e) { e.preventDefault(); signIn($("key").value); });
     $("signout").addEventListener("click", function () { showSignIn(""); });
     $("range-form").addEventListener("submit", function (e) { e.preventDefault(); state.recentOffset = 0; load(); });
@@ -629,9 +640,9 @@ const BODY = `
     <div class="cards">
       <div class="card"><div class="label">Balance</div><div class="value"><span id="balance" data-testid="balance"></span><span class="unit">credits</span></div><div class="note">what can still be spent</div></div>
       <div class="card"><div class="label">Reserved</div><div class="value"><span id="reserved" data-testid="reserved"></span><span class="unit">credits</span></div><div class="note">held by unfinished tasks</div></div>
-      <div class="card"><div class="label">Monthly budget</div><div class="value"><span id="budget-monthly" data-testid="budget-monthly"></span></div></div>
+      <div class="card"><div class="label">Monthly budget</div><div class="value"><span id="budget-monthly" data-testid="budget-monthly"></span><span class="unit" id="budget-monthly-unit">credits</span></div></div>
       <div class="card"><div class="label">Budget used</div><div class="value"><span id="budget-used" data-testid="budget-used"></span><span class="unit">credits</span></div><div class="note">this budget period</div></div>
-      <div class="card"><div class="label">Budget remaining</div><div class="value"><span id="budget-remaining" data-testid="budget-remaining"></span></div></div>
+      <div class="card"><div class="label">Budget remaining</div><div class="value"><span id="budget-remaining" data-testid="budget-remaining"></span><span class="unit" id="budget-remaining-unit">credits</span></div></div>
       <div class="card"><div class="label">Budget resets</div><div class="value"><span id="budget-resets" data-testid="budget-resets"></span></div></div>
     </div>
   </section>
