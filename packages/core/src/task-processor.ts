@@ -33,9 +33,13 @@ const MAX_TRANSIENT_ERRORS = 2;
 /** ERROR_NO_SLOT_AVAILABLE answers tolerated before trying another provider. */
 const MAX_NO_SLOT_RETRIES = 6;
 const TRANSIENT_COOLDOWN_SECONDS = 60;
+/** How long a claimed submit may still be in flight: the worker's time limit (infra/queue.ts WORKER_TIMEOUT_SECONDS). */
+const SUBMIT_IN_FLIGHT_SECONDS = 60;
 /** A synchronous upstream call that never came back is retried after this. */
 const SYNC_SUBMIT_RECHECK_SECONDS = 90;
 export const CALLBACK_DELAYS_SECONDS = [5, 15, 60, 180, 600] as const;
+/** The first callback POST comes this long after the task ends. */
+export const CALLBACK_FIRST_DELAY_SECONDS = 1;
 
 export async function handleTaskMessage(ctx: RouterContext, taskId: string, step: number): Promise<void> {
   const task = await ctx.tasks.get(taskId);
@@ -48,6 +52,13 @@ export async function handleTaskMessage(ctx: RouterContext, taskId: string, step
   const attempt = currentAttempt(task);
   if (attempt?.state === "polling") return poll(ctx, task, attempt);
   if (attempt?.state === "submitting") {
+    const inFlightUntil = attempt.startedAt + SUBMIT_IN_FLIGHT_SECONDS * 1000;
+    if (now < inFlightUntil) {
+      // The worker that claimed the submit may still be waiting on a slow upstream: submitting
+      // again now would give the upstream the captcha twice. Look again once it cannot be.
+      await ctx.queue.send({ kind: "task", task_id: taskId, step }, byDeadline(task, now, Math.ceil((inFlightUntil - now) / 1000)));
+      return;
+    }
     // The last submit was claimed but never recorded: the process died mid-call. Whether the
     // upstream got it is unknown; submit again (to the same provider unless it failed).
     const lost = withAttempt(task, { ...attempt, state: "failed", endedAt: now, error: "retry: submit interrupted" });
@@ -77,7 +88,7 @@ async function submit(ctx: RouterContext, task: TaskRecord, base: TaskRecord): P
 
   // Failing over to a pricier provider takes the difference from the balance, atomically.
   const extra = Math.max(0, priceMicro - task.reservedMicro);
-  const waitSeconds = adapter.polls ? firstWaitSeconds(task.type) : SYNC_SUBMIT_RECHECK_SECONDS;
+  const waitSeconds = byDeadline(task, now, adapter.polls ? firstWaitSeconds(task.type) : SYNC_SUBMIT_RECHECK_SECONDS);
   const attempt: Attempt = { providerId: provider.id, state: "submitting", startedAt: now, polls: 0, retries: 0, priceMicro };
   const claim: TaskRecord = {
     ...withAttempt(task, attempt, true),
@@ -165,13 +176,15 @@ async function poll(ctx: RouterContext, task: TaskRecord, attempt: Attempt): Pro
   const now = ctx.clock.now();
   const provider = ctx.providers.find((p) => p.id === attempt.providerId);
   const adapter = provider && ctx.adapters[provider.protocol];
-  const windowEnd = attempt.startedAt + attemptWindowSeconds(task.type) * 1000;
-  if (!provider || !adapter || attempt.polls >= MAX_RESULT_REQUESTS || now >= windowEnd) {
+  // Past the attempt's window (or a late message) one last result request is still made before
+  // giving up, so an answer the upstream already has is never abandoned unasked.
+  const windowOver = now >= attempt.startedAt + attemptWindowSeconds(task.type) * 1000;
+  if (!provider || !adapter || attempt.polls >= MAX_RESULT_REQUESTS) {
     const reason = !provider ? "The provider is no longer configured" : `No answer after ${attempt.polls} result requests`;
     await attemptFailed(ctx, task, attempt, { fault: "unsolvable", code: "NO_ANSWER", message: reason }, "poll");
     return;
   }
-  const delay = nextPollDelaySeconds(task.type, attempt.polls + 1, attempt.startedAt, now);
+  const delay = byDeadline(task, now, nextPollDelaySeconds(task.type, attempt.polls + 1, attempt.startedAt, now));
   const claim: TaskRecord = {
     ...withAttempt(task, { ...attempt, polls: attempt.polls + 1 }),
     step: task.step + 1,
@@ -185,6 +198,11 @@ async function poll(ctx: RouterContext, task: TaskRecord, attempt: Attempt): Pro
   const polled = claimed.task;
   const current = currentAttempt(polled)!;
   if (outcome.kind === "solved") return complete(ctx, polled, current, outcome.solution);
+  if (windowOver && (outcome.kind === "not_ready" || outcome.error.fault === "retry")) {
+    const message = `No answer after ${current.polls} result requests`;
+    await attemptFailed(ctx, polled, current, { fault: "unsolvable", code: "NO_ANSWER", message }, "poll");
+    return;
+  }
   if (outcome.kind === "not_ready") {
     if (current.retries > 0) await commit(ctx, polled, withAttempt(polled, { ...current, retries: 0 }));
     return; // the next poll is already queued
@@ -250,10 +268,14 @@ const countTrailingRetries = (task: TaskRecord, providerId: string): number => {
   return count;
 };
 
+/** A step's wait, cut short so the next message comes no later than the task's deadline (which ends it). */
+const byDeadline = (task: TaskRecord, now: number, seconds: number): number =>
+  Math.min(seconds, Math.max(0, Math.ceil((task.deadlineAt - now) / 1000)));
+
 /** Queues the task's next step for `atMs` and records it (any step queued earlier goes stale). */
 async function reschedule(ctx: RouterContext, next: TaskRecord, base: TaskRecord, atMs: number) {
   const now = ctx.clock.now();
-  const delay = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((atMs - now) / 1000)));
+  const delay = byDeadline(next, now, Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((atMs - now) / 1000))));
   const record: TaskRecord = { ...next, step: base.step + 1, dueAt: now + delay * 1000 };
   await ctx.queue.send({ kind: "task", task_id: record.taskId, step: record.step }, delay);
   await commit(ctx, base, record);
@@ -271,9 +293,9 @@ async function complete(ctx: RouterContext, task: TaskRecord, attempt: Attempt, 
 }
 
 /**
- * Ends a task: charges what it cost (nothing if it failed), releases the rest of the
- * reservation, writes the usage rollup — all in the task's own conditional write — then
- * queues the callback if the team asked for one.
+ * Ends a task: queues the callback if the team asked for one, then charges what it cost
+ * (nothing if it failed), releases the rest of the reservation and writes the usage rollup —
+ * all in the task's own conditional write.
  */
 async function endTask(
   ctx: RouterContext,
@@ -298,13 +320,16 @@ async function endTask(
     chargedMicro: chargeMicro,
     solveSeconds: end.status === "completed" ? (now - record.createdAt) / 1000 : 0,
   };
-  if (!(await commit(ctx, base, record, money, usage)).ok) return;
-  ctx.logger.info("task ended", { task_id: record.taskId, status: record.status, provider: usage.providerId });
   if (record.callbackUrl) {
-    await ctx.queue.send({ kind: "callback", task_id: record.taskId, attempt: 1 }, 0).catch((error) => {
+    // Queued before the write, like every next step: a worker dying right after the write must not
+    // lose the callback. If the write does not land, the message finds the task unfinished and
+    // does nothing. The short delay lets the write land first.
+    await ctx.queue.send({ kind: "callback", task_id: record.taskId, attempt: 1 }, CALLBACK_FIRST_DELAY_SECONDS).catch((error) => {
       ctx.logger.error("could not queue a callback", { task_id: record.taskId, error: String(error) });
     });
   }
+  if (!(await commit(ctx, base, record, money, usage)).ok) return;
+  ctx.logger.info("task ended", { task_id: record.taskId, status: record.status, provider: usage.providerId });
 }
 
 /** The task with its current attempt replaced (or a new one appended). */

@@ -9,7 +9,7 @@ import type { RouterContext } from "./context.ts";
 import { badRequest, conflict, DomainError, notFound, paymentRequired, unavailable } from "./errors.ts";
 import { creditsToMicro, microToCreditsString } from "./money.ts";
 import { route } from "./routing.ts";
-import { firstWaitSeconds, MAX_DELAY_SECONDS, taskDeadlineSeconds } from "./schedule.ts";
+import { attemptWindowSeconds, firstWaitSeconds, MAX_DELAY_SECONDS, taskDeadlineSeconds } from "./schedule.ts";
 import { currentAttempt, isFinished, resultView, taskSummaryView, type TaskRecord, type TaskStatus } from "./task.ts";
 import type { Priority, UnifiedTask } from "./task-types.ts";
 
@@ -43,6 +43,11 @@ export async function submitTask(ctx: RouterContext, request: SubmitRequest): Pr
     { nowMs: now, explorationShare: ctx.explorationShare, ...(ctx.random ? { random: ctx.random } : {}) },
   );
   if (decision.kind === "none") throw badRequest(`${decision.reason}.`);
+  const type = request.task.type;
+  if (decision.kind === "cooling" && decision.untilMs >= now + (taskDeadlineSeconds(type) - attemptWindowSeconds(type)) * 1000) {
+    // Back too late to solve the task by its deadline (the worker's rule): refuse rather than hold credits.
+    throw unavailable(`Every provider for ${type} is cooling down until ${isoTime(decision.untilMs)}; nothing was charged. Retry later.`);
+  }
 
   const dueAt = decision.kind === "cooling" ? decision.untilMs : now;
   const task: TaskRecord = {

@@ -1,0 +1,353 @@
+// A task's life through the API side (task-service.ts) and the worker (task-processor.ts),
+// driven message by message the way SQS would, with the team's money checked at every write.
+import { describe, expect, it } from "vitest";
+import {
+  addCredits,
+  createTeam,
+  deleteTask,
+  DomainError,
+  getResult,
+  listTasks,
+  MoneyFormatError,
+  reportTask,
+  resultView,
+  type TaskType,
+} from "../src/index.ts";
+import { createWorld, credits, provider, solutionFor, upstreamError, type World } from "./fakes.ts";
+
+const alpha = provider("alpha", "twocaptcha", {
+  ImageToTextTask: { price: "0.1", seconds: 3, accuracy: 0.9 },
+  RecaptchaV2Task: { price: "0.299", seconds: 20, accuracy: 0.95 },
+  TextCaptchaTask: { price: "0.15", seconds: 5, accuracy: 0.9 },
+});
+const beta = provider("beta", "solverv2", { ImageToTextTask: { price: "0.15", seconds: 3, accuracy: 0.9 } });
+const ace = provider("ace", "acedata", { HcaptchaImageTask: { price: "0.08", seconds: 2, accuracy: 0.85 } });
+
+function world() {
+  return createWorld({ providers: [alpha, beta, ace] });
+}
+
+async function expectDomainError(promise: Promise<unknown>, status: number, detail: string | RegExp) {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DomainError);
+  expect((error as DomainError).status).toBe(status);
+  if (typeof detail === "string") expect((error as DomainError).message).toBe(detail);
+  else expect((error as DomainError).message).toMatch(detail);
+}
+
+function expectSettled(w: World, teamId: string, expected: { balance: string; charged: string }) {
+  const team = w.teams.peek(teamId);
+  expect(team.reservedMicro).toBe(0);
+  expect(team.chargedMicro).toBe(credits(expected.charged));
+  expect(team.balanceMicro).toBe(credits(expected.balance));
+  expect(w.violations).toEqual([]);
+}
+
+describe("a task completes", () => {
+  it("reserves the price at submit, charges the provider's price at the end, keeps the books balanced throughout", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("1"));
+    const answer = await w.submit(team.teamId, "ImageToTextTask");
+    expect(answer).toEqual({ task_id: "task-0001", status: "pending", estimated_time: 10, message: "Task submitted successfully" });
+
+    const held = w.teams.peek(team.teamId);
+    expect(held).toMatchObject({ balanceMicro: credits("0.9"), reservedMicro: credits("0.1"), chargedMicro: 0 });
+    expect(w.queue.sent).toEqual([
+      { message: { kind: "task", task_id: "task-0001", step: 0 }, delaySeconds: 0, at: w.clock.now(), dropped: false },
+    ]);
+    const pending = await getResult(w.ctx, team.teamId, answer.task_id);
+    expect(pending).toMatchObject({ status: "pending", solution: null, credits_used: null, completed_at: null });
+
+    w.adapters.twocaptcha.onPoll("alpha", { kind: "not_ready" }, { kind: "solved", solution: { kind: "text", text: "w68hp" } });
+    await w.runner.runUntilFinished(answer.task_id);
+
+    const result = await getResult(w.ctx, team.teamId, answer.task_id);
+    expect(result).toMatchObject({
+      task_id: "task-0001",
+      status: "completed",
+      captcha_type: "ImageToTextTask",
+      solution: { text: "w68hp" },
+      coordinates: null,
+      verify: null,
+      credits_used: 0.1,
+      error: null,
+      provider: "alpha",
+      processing_time: 10,
+      attempts: [{ provider: "alpha", state: "solved", result_requests: 2, error: null }],
+    });
+    expect(result.completed_at).toBe(new Date(w.clock.now()).toISOString());
+    expectSettled(w, team.teamId, { balance: "0.9", charged: "0.1" });
+    expect(w.adapters.twocaptcha.callsOf("submit")).toHaveLength(1);
+    expect(w.tasks.usage).toEqual([
+      { teamId: team.teamId, day: "2025-01-15", type: "ImageToTextTask", providerId: "alpha", completed: true, chargedMicro: credits("0.1"), solveSeconds: 10 },
+    ]);
+    expect(w.providerStates.states.get("alpha")?.observed.ImageToTextTask).toMatchObject({ attempts: 1, solved: 1 });
+  });
+
+  it("a synchronous provider (acedata) answers at submit: completed without a single result request", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("1"));
+    const { task_id } = await w.submit(team.teamId, "HcaptchaImageTask");
+    await w.runner.runUntilFinished(task_id);
+    const result = await getResult(w.ctx, team.teamId, task_id);
+    expect(result).toMatchObject({ status: "completed", provider: "ace", solution: { coordinates: [{ x: 1, y: 2 }] }, credits_used: 0.08 });
+    expect(result.coordinates).toEqual([{ x: 1, y: 2 }]);
+    expect(w.adapters.acedata.callsOf("poll")).toHaveLength(0);
+    expect(w.clock.elapsed()).toBe(0);
+    expectSettled(w, team.teamId, { balance: "0.92", charged: "0.08" });
+  });
+
+  it("token answers carry verify and user_agent", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("1"));
+    w.adapters.twocaptcha.onPoll("alpha", { kind: "solved", solution: { kind: "token", token: "03AG", userAgent: "UA/1" } });
+    const { task_id } = await w.submit(team.teamId, "RecaptchaV2Task");
+    await w.runner.runUntilFinished(task_id);
+    expect(await getResult(w.ctx, team.teamId, task_id)).toMatchObject({ solution: { token: "03AG", user_agent: "UA/1" }, verify: "03AG", credits_used: 0.299 });
+  });
+
+  it("many tasks of one team run side by side and every credit is accounted for", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("10"));
+    const types: TaskType[] = ["ImageToTextTask", "RecaptchaV2Task", "TextCaptchaTask", "HcaptchaImageTask", "ImageToTextTask"];
+    const ids = [];
+    for (const type of types) ids.push((await w.submit(team.teamId, type)).task_id);
+    w.adapters.twocaptcha.onPoll("alpha", { kind: "not_ready" }, upstreamError("unsolvable", "ERROR_CAPTCHA_UNSOLVABLE"));
+    await w.runner.runUntilFinished(ids);
+    const results = await Promise.all(ids.map((id) => getResult(w.ctx, team.teamId, id)));
+    const charged = results.reduce((sum, r) => sum + credits(String(r.credits_used ?? 0)), 0);
+    expect(w.teams.peek(team.teamId).chargedMicro).toBe(charged);
+    expect(w.teams.peek(team.teamId).reservedMicro).toBe(0);
+    expect(w.violations).toEqual([]);
+  });
+});
+
+describe("exploration", () => {
+  it("with a share > 0 and a deterministic draw, a balanced task goes to the other provider and reserves its price", async () => {
+    const draws = [0.01, 0.9];
+    const w = createWorld({ providers: [alpha, beta], explorationShare: 0.05, random: () => draws.shift()! });
+    const team = w.teams.seed(credits("1"));
+    const explored = await w.submit(team.teamId, "ImageToTextTask");
+    const plain = await w.submit(team.teamId, "ImageToTextTask");
+    expect(w.tasks.peek(explored.task_id).routing).toEqual({ providerId: "beta", reason: "exploration: beta has 0 observed attempts" });
+    expect(w.tasks.peek(plain.task_id).routing.providerId).toBe("alpha");
+    expect(w.teams.peek(team.teamId).reservedMicro).toBe(credits("0.25"));
+    await w.runner.runUntilFinished([explored.task_id, plain.task_id]);
+    expect((await getResult(w.ctx, team.teamId, explored.task_id)).provider).toBe("beta");
+    expectSettled(w, team.teamId, { balance: "0.75", charged: "0.25" });
+  });
+});
+
+describe("credits at submit", () => {
+  it("402 with the exact detail when the balance cannot cover the price; nothing is written or queued", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("0.05"));
+    await expectDomainError(w.submit(team.teamId, "TextCaptchaTask"), 402, "Insufficient credits. Need 0.15, have 0.05");
+    expect(w.tasks.tasks.size).toBe(0);
+    expect(w.queue.sent).toEqual([]);
+    expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("0.05"), reservedMicro: 0 });
+  });
+
+  it("402 once reservations of unfinished tasks have taken the balance", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("0.25"));
+    await w.submit(team.teamId, "ImageToTextTask");
+    await w.submit(team.teamId, "ImageToTextTask");
+    await expectDomainError(w.submit(team.teamId, "ImageToTextTask"), 402, "Insufficient credits. Need 0.1, have 0.05");
+    expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("0.05"), reservedMicro: credits("0.2") });
+  });
+
+  it("parallel submits can never overdraw the balance", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("0.35"));
+    const outcomes = await Promise.allSettled(Array.from({ length: 6 }, () => w.submit(team.teamId, "ImageToTextTask")));
+    expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(3);
+    expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("0.05"), reservedMicro: credits("0.3") });
+    expect(w.violations).toEqual([]);
+  });
+
+  it("an unknown team is refused", async () => {
+    const w = world();
+    await expectDomainError(w.submit("nobody", "ImageToTextTask"), 401, "Invalid API key");
+  });
+
+  it("the same Idempotency-Key returns the same task and reserves once", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("1"));
+    const first = await w.submit(team.teamId, "ImageToTextTask", { idempotencyKey: "order-42" });
+    const again = await w.submit(team.teamId, "ImageToTextTask", { idempotencyKey: "order-42" });
+    expect(again.task_id).toBe(first.task_id);
+    expect(again.message).toBe("Task already submitted with this Idempotency-Key");
+    expect(w.teams.peek(team.teamId).reservedMicro).toBe(credits("0.1"));
+    expect(w.queue.sent).toHaveLength(1);
+
+    await w.runner.runUntilFinished(first.task_id);
+    const late = await w.submit(team.teamId, "ImageToTextTask", { idempotencyKey: "order-42" });
+    expect(late).toMatchObject({ task_id: first.task_id, status: "completed" });
+    expectSettled(w, team.teamId, { balance: "0.9", charged: "0.1" });
+
+    const other = w.teams.seed(credits("1"));
+    expect((await w.submit(other.teamId, "ImageToTextTask", { idempotencyKey: "order-42" })).task_id).not.toBe(first.task_id);
+  });
+
+  it("parallel retries with one Idempotency-Key make one task", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("1"));
+    const answers = await Promise.all(Array.from({ length: 4 }, () => w.submit(team.teamId, "ImageToTextTask", { idempotencyKey: "k" })));
+    expect(new Set(answers.map((a) => a.task_id)).size).toBe(1);
+    expect(w.tasks.tasks.size).toBe(1);
+    expect(w.teams.peek(team.teamId).reservedMicro).toBe(credits("0.1"));
+  });
+
+  it("max_price: never a provider above it, with a clear 400 when none fits", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("1"));
+    await expectDomainError(
+      w.submit(team.teamId, "ImageToTextTask", { maxPrice: "0.05" }),
+      400,
+      "No provider serves ImageToTextTask within max_price 0.05; the cheapest costs 0.1.",
+    );
+    await expect(w.submit(team.teamId, "ImageToTextTask", { maxPrice: "0.1234567" })).rejects.toThrow(MoneyFormatError);
+    await expectDomainError(w.submit(team.teamId, "CoordinatesTask"), 400, "No enabled provider serves CoordinatesTask.");
+    expect(w.teams.peek(team.teamId).reservedMicro).toBe(0);
+  });
+
+  it("the queue being down answers 503 and gives the reservation back; a passing hiccup is retried", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("1"));
+    w.queue.failNextSends(3);
+    await expectDomainError(w.submit(team.teamId, "ImageToTextTask"), 503, /nothing was charged/);
+    expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("1"), reservedMicro: 0, chargedMicro: 0 });
+    expect(w.tasks.peek("task-0001")).toMatchObject({ status: "failed", reservedMicro: 0 });
+
+    w.queue.failNextSends(2);
+    const { task_id } = await w.submit(team.teamId, "ImageToTextTask");
+    await w.runner.runUntilFinished(task_id);
+    expectSettled(w, team.teamId, { balance: "0.9", charged: "0.1" });
+  });
+});
+
+describe("monthly budget at submit", () => {
+  it("parallel submits cannot overshoot it; a refunded task gives its share back", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("10"));
+    const monthlyBudgetMicro = credits("0.25");
+    const outcomes = await Promise.allSettled(Array.from({ length: 4 }, () => w.submit(team.teamId, "ImageToTextTask", { monthlyBudgetMicro })));
+    expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(2);
+    const refused = outcomes.find((o) => o.status === "rejected")!.reason as DomainError;
+    expect(refused).toBeInstanceOf(DomainError);
+    expect(refused.status).toBe(402);
+    expect(refused.message).toMatch(/^Monthly budget exceeded\. Need 0\.1, 0\.05 of 0\.25 left this month/);
+    expect(await w.teams.monthUsed(team.teamId, "2025-01")).toBe(credits("0.2"));
+
+    w.adapters.twocaptcha.onSubmit("alpha", upstreamError("bad_request", "ERROR_PAGEURL", "Bad page URL."));
+    await w.runner.run();
+    expect(await w.teams.monthUsed(team.teamId, "2025-01")).toBe(credits("0.1")); // one charged, one refunded
+    expect((await w.submit(team.teamId, "ImageToTextTask", { monthlyBudgetMicro })).status).toBe("pending");
+    expect(w.violations).toEqual([]);
+  });
+});
+
+describe("tasks of a team", () => {
+  it("other teams' tasks do not exist (404), lists are newest first and filter by status", async () => {
+    const w = world();
+    const a = w.teams.seed(credits("1"));
+    const b = w.teams.seed(credits("1"));
+    const first = await w.submit(a.teamId, "ImageToTextTask");
+    w.clock.advance(1);
+    const second = await w.submit(a.teamId, "HcaptchaImageTask");
+    await w.runner.runUntilFinished(second.task_id, { sweep: false, maxSeconds: 0 });
+    await expectDomainError(getResult(w.ctx, b.teamId, first.task_id), 404, `Task ${first.task_id} not found`);
+
+    const all = await listTasks(w.ctx, a.teamId, { limit: 50, offset: 0 });
+    expect(all.total).toBe(2);
+    expect(all.tasks.map((t) => t.task_id)).toEqual([second.task_id, first.task_id]);
+    expect(all.tasks[0]).toEqual({ task_id: second.task_id, status: "completed", captcha_type: "HcaptchaImageTask", credits_used: 0.08, created_at: expect.any(String) });
+    const completed = await listTasks(w.ctx, a.teamId, { limit: 50, offset: 0, status: "completed" });
+    expect(completed.tasks.map((t) => t.task_id)).toEqual([second.task_id]);
+    expect((await listTasks(w.ctx, a.teamId, { limit: 1, offset: 1 })).tasks.map((t) => t.task_id)).toEqual([first.task_id]);
+    expect((await listTasks(w.ctx, b.teamId, { limit: 50, offset: 0 })).total).toBe(0);
+  });
+
+  it("only finished tasks can be deleted; then they are gone", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("1"));
+    const { task_id } = await w.submit(team.teamId, "ImageToTextTask");
+    await expectDomainError(deleteTask(w.ctx, team.teamId, task_id), 409, `Task ${task_id} is still pending; only completed or failed tasks can be deleted`);
+    await w.runner.runUntilFinished(task_id);
+    expect(await deleteTask(w.ctx, team.teamId, task_id)).toEqual({ message: "Task deleted successfully", task_id });
+    await expectDomainError(getResult(w.ctx, team.teamId, task_id), 404, `Task ${task_id} not found`);
+    await expectDomainError(deleteTask(w.ctx, team.teamId, task_id), 404, `Task ${task_id} not found`);
+    expect(w.teams.peek(team.teamId).chargedMicro).toBe(credits("0.1")); // deleting never refunds
+  });
+
+  it("a report goes upstream once, feeds the provider's accuracy, and cannot be repeated", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("1"));
+    const { task_id } = await w.submit(team.teamId, "ImageToTextTask");
+    await expectDomainError(reportTask(w.ctx, team.teamId, task_id, false), 409, `Task ${task_id} is pending; only completed tasks can be reported`);
+    await w.runner.runUntilFinished(task_id);
+    const upstreamId = w.adapters.twocaptcha.callsOf("poll")[0]!.upstreamId;
+
+    expect(await reportTask(w.ctx, team.teamId, task_id, false)).toEqual({ message: "Report recorded", task_id, correct: false, upstream: "recorded" });
+    expect(w.adapters.twocaptcha.callsOf("report")).toMatchObject([{ providerId: "alpha", upstreamId, correct: false }]);
+    expect(w.providerStates.states.get("alpha")?.observed.ImageToTextTask).toMatchObject({ reportsBad: 1, reportsGood: 0 });
+    expect((await getResult(w.ctx, team.teamId, task_id)).report).toBe("bad");
+    await expectDomainError(reportTask(w.ctx, team.teamId, task_id, true), 409, `Task ${task_id} was already reported as bad`);
+    expect(w.adapters.twocaptcha.callsOf("report")).toHaveLength(1);
+    expect(w.teams.peek(team.teamId).chargedMicro).toBe(credits("0.1"));
+    await expectDomainError(reportTask(w.ctx, "someone-else", task_id, true), 404, `Task ${task_id} not found`);
+  });
+
+  it("an upstream that cannot take reports still records the report here", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("1"));
+    w.adapters.twocaptcha.onReport("alpha", upstreamError("bad_request", "REPORT_NOT_SUPPORTED"));
+    const { task_id } = await w.submit(team.teamId, "ImageToTextTask");
+    await w.runner.runUntilFinished(task_id);
+    expect((await reportTask(w.ctx, team.teamId, task_id, true)).upstream).toBe("not_supported");
+    expect(w.providerStates.states.get("alpha")?.observed.ImageToTextTask?.reportsGood).toBe(1);
+  });
+});
+
+describe("admin money", () => {
+  it("top-ups and new teams refuse zero or negative amounts, and keep the books balanced", async () => {
+    const w = world();
+    const created = await createTeam(w.ctx, { name: "growth", credits: "2.5" });
+    expect(created).toMatchObject({ name: "growth", balance: 2.5 });
+    expect(created.api_key).toMatch(/^[0-9a-f]{32}$/);
+    await expectDomainError(createTeam(w.ctx, { name: "x", credits: "-1" }), 400, "credits: must not be negative");
+    await expectDomainError(addCredits(w.ctx, created.team_id, "-0.5"), 400, "amount: must be greater than 0");
+    await expectDomainError(addCredits(w.ctx, created.team_id, 0), 400, "amount: must be greater than 0");
+    expect(await addCredits(w.ctx, created.team_id, "0.1")).toMatchObject({ balance: 2.6, reserved: 0 });
+    expect(await addCredits(w.ctx, created.team_id, 0.2)).toMatchObject({ balance: 2.8 });
+    expect(w.teams.peek(created.team_id)).toMatchObject({ balanceMicro: 2_800_000, creditedMicro: 2_800_000 });
+    await expectDomainError(addCredits(w.ctx, "nobody", 1), 404, "Team nobody not found");
+  });
+});
+
+describe("result view", () => {
+  it("shows every attempt with its provider, result requests and error", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("1"));
+    w.adapters.twocaptcha.onPoll("alpha", upstreamError("unsolvable", "ERROR_CAPTCHA_UNSOLVABLE", "The captcha could not be solved."));
+    w.adapters.solverv2.onPoll("beta", { kind: "solved", solution: solutionFor("ImageToTextTask", 7) });
+    const { task_id } = await w.submit(team.teamId, "ImageToTextTask");
+    await w.runner.runUntilFinished(task_id);
+    const view = resultView(w.tasks.peek(task_id));
+    expect(view).toMatchObject({
+      status: "completed",
+      provider: "beta",
+      solution: { text: "text-7" },
+      credits_used: 0.15,
+      attempts: [
+        { provider: "alpha", state: "failed", result_requests: 1, error: "ERROR_CAPTCHA_UNSOLVABLE: The captcha could not be solved." },
+        { provider: "beta", state: "solved", result_requests: 1, error: null },
+      ],
+    });
+    expect(view.routing).toMatch(/^failover after ERROR_CAPTCHA_UNSOLVABLE/);
+  });
+});
