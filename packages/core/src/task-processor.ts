@@ -242,7 +242,10 @@ async function attemptFailed(
     await ctx.providerStates.setCooldown(attempt.providerId, now + seconds * 1000, `${error.code}: ${error.message}`);
     ctx.logger.warn("provider cooling down", { provider: attempt.providerId, code: error.code, seconds });
   }
-  await ctx.providerStates.recordAttempt(attempt.providerId, task.type, fault === "unsolvable" ? { kind: "unsolvable" } : { kind: "error" });
+  if (fault !== "bad_request") {
+    // A task the upstream rejects as malformed says nothing about the provider's quality.
+    await ctx.providerStates.recordAttempt(attempt.providerId, task.type, fault === "unsolvable" ? { kind: "unsolvable" } : { kind: "error" });
+  }
 
   const failedAttempt: Attempt = {
     ...attempt,

@@ -99,8 +99,13 @@ export async function submitTask(ctx: RouterContext, request: SubmitRequest): Pr
     ctx.logger.error("could not queue a new task", { task_id: task.taskId, error: String(error) });
     const undone = await commit(ctx, task, finished(task, now, "failed", "The router could not queue the task; nothing was charged."), {
       releaseMicro: task.reservedMicro,
-    }).catch(() => ({ ok: false }));
-    if (undone.ok) throw unavailable("The task queue is unavailable; nothing was charged. Retry the request.");
+    }).catch(() => ({ ok: false as const }));
+    if (undone.ok) {
+      // The task never existed for the caller: remove it, so a retry with the same
+      // Idempotency-Key creates the task instead of finding this one.
+      await ctx.tasks.delete(undone.task).catch(() => false);
+      throw unavailable("The task queue is unavailable; nothing was charged. Retry the request.");
+    }
   }
   return submitAnswer(task, "Task submitted successfully");
 }

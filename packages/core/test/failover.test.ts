@@ -208,6 +208,13 @@ describe("bad_request: the task itself is wrong", () => {
     expect(w.tasks.usage).toMatchObject([{ completed: false, chargedMicro: 0, providerId: "alpha" }]);
   });
 
+  it("does not count against the provider's figures: one team's malformed tasks must not steer everyone's routing", async () => {
+    const w = world();
+    w.adapters.twocaptcha.onSubmit("alpha", upstreamError("bad_request", "ERROR_ZERO_CAPTCHA_FILESIZE", "The image is smaller than 100 bytes."));
+    await run(w);
+    expect(w.providerStates.states.get("alpha")?.observed.ImageToTextTask).toBeUndefined();
+  });
+
   it("a bad request found while polling also fails at once", async () => {
     const w = world();
     w.adapters.twocaptcha.onPoll("alpha", upstreamError("bad_request", "ERROR_BAD_PARAMETERS", "The page URL is invalid."));

@@ -3,12 +3,11 @@
  * one TransactWriteItems: the task item conditional on its version, plus the team's money and
  * the usage rollup when they move, so a task and its credits can never disagree.
  */
-import { TransactionCanceledException, type CancellationReason } from "@aws-sdk/client-dynamodb";
 import {
   BatchWriteCommand,
+  DeleteCommand,
   GetCommand,
   QueryCommand,
-  TransactWriteCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
@@ -27,6 +26,7 @@ import {
 } from "@solver-router/core";
 import { TTL_ATTRIBUTE } from "./table-definition.ts";
 import { budgetMonthUpdate, keys, teamMoneyUpdate, usageWrites } from "./items.ts";
+import { conditionFailed as failed, transactWrite, type TransactItem } from "./transact.ts";
 
 /** Kept below DynamoDB's 400 KB item limit with room for the keys. */
 const PAYLOAD_CHUNK_BYTES = 350_000;
@@ -34,7 +34,6 @@ const PAYLOAD_CHUNK_BYTES = 350_000;
 const RETENTION_SECONDS = 30 * 24 * 3600;
 const IDEMPOTENCY_SECONDS = 24 * 3600;
 
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>[number];
 
 export class DynamoTaskStore implements TaskStore {
   constructor(
@@ -75,28 +74,22 @@ export class DynamoTaskStore implements TaskStore {
         Put: { TableName: this.table, Item: { ...keys.payload(task.taskId, index), data: bytes } },
       })),
     ];
-    if (task.idempotencyKey) {
-      items.push({
-        Put: {
-          TableName: this.table,
-          Item: {
-            ...keys.idempotency(task.teamId, task.idempotencyKey),
-            task_id: task.taskId,
-            [TTL_ATTRIBUTE]: Math.floor(task.createdAt / 1000) + IDEMPOTENCY_SECONDS,
-          },
-          ConditionExpression: "attribute_not_exists(pk)",
-        },
-      });
-    }
-    try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-      return { kind: "created", task };
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons) throw error;
+    if (task.idempotencyKey) items.push(this.idempotencyPut(task));
+    return this.createWith(items, task, budget);
+  }
+
+  /** Runs the create transaction and reads its cancellation reasons (items as built by create). */
+  private async createWith(items: TransactItem[], task: TaskRecord, budget: BudgetLimit | undefined): Promise<CreateTaskResult> {
+    const reasons = await transactWrite(this.db, items);
+    if (!reasons) return { kind: "created", task };
+    {
       if (task.idempotencyKey && failed(reasons[items.length - 1])) {
-        const existing = await this.taskForIdempotencyKey(task.teamId, task.idempotencyKey);
+        const { taskId, task: existing } = await this.taskForIdempotencyKey(task.teamId, task.idempotencyKey);
         if (existing) return { kind: "duplicate", task: existing };
+        if (taskId) {
+          // The key's task was deleted: the key is free again, for this new task.
+          return this.createWith([...items.slice(0, -1), this.idempotencyPut(task, taskId)], task, budget);
+        }
       }
       if (failed(reasons[0])) {
         const balance = reasons[0]?.Item?.balance?.N;
@@ -107,8 +100,24 @@ export class DynamoTaskStore implements TaskStore {
       if (budget && failed(reasons[2])) {
         return { kind: "over_budget", needMicro: task.reservedMicro, usedMicro: Number(reasons[2]?.Item?.used?.N ?? 0), limitMicro: budget.limitMicro };
       }
-      throw error;
+      throw new Error(`create task transaction cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
     }
+  }
+
+  /** The Idempotency-Key item: new, or replacing one whose task (`staleTaskId`) was deleted. */
+  private idempotencyPut(task: TaskRecord, staleTaskId?: string): TransactItem {
+    return {
+      Put: {
+        TableName: this.table,
+        Item: {
+          ...keys.idempotency(task.teamId, task.idempotencyKey!),
+          task_id: task.taskId,
+          [TTL_ATTRIBUTE]: Math.floor(task.createdAt / 1000) + IDEMPOTENCY_SECONDS,
+        },
+        ConditionExpression: staleTaskId ? "task_id = :stale" : "attribute_not_exists(pk)",
+        ...(staleTaskId ? { ExpressionAttributeValues: { ":stale": staleTaskId } } : {}),
+      },
+    };
   }
 
   async monthUsed(teamId: string, month: string): Promise<number> {
@@ -160,23 +169,17 @@ export class DynamoTaskStore implements TaskStore {
     ).map((item) => ({ pk: item.pk, sk: item.sk }));
     try {
       await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: this.table,
-                Key: keys.task(task.taskId),
-                // Only a finished task goes: a worker can never be mid-way through it.
-                ConditionExpression: "#status IN (:completed, :failed)",
-                ExpressionAttributeNames: { "#status": "status" },
-                ExpressionAttributeValues: { ":completed": "completed", ":failed": "failed" },
-              },
-            },
-          ],
+        new DeleteCommand({
+          TableName: this.table,
+          Key: keys.task(task.taskId),
+          // Only a finished task goes: a worker can never be mid-way through it.
+          ConditionExpression: "#status IN (:completed, :failed)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":completed": "completed", ":failed": "failed" },
         }),
       );
     } catch (error) {
-      if (cancellationReasons(error)) return false;
+      if ((error as { name?: string }).name === "ConditionalCheckFailedException") return false;
       throw error;
     }
     for (let i = 0; i < payloadKeys.length; i += 25) {
@@ -205,16 +208,11 @@ export class DynamoTaskStore implements TaskStore {
     const monthUpdate = money && budgetMonthUpdate(this.table, next.teamId, monthOf(next.createdAt), money);
     if (monthUpdate) items.push({ Update: monthUpdate });
     if (usage) items.push(...usageWrites(this.table, usage, next.taskId, next.completedAt ?? next.updatedAt));
-    try {
-      await this.db.send(new TransactWriteCommand({ TransactItems: items }));
-      return "ok";
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons) throw error;
-      if (failed(reasons[0])) return "conflict";
-      if (moneyUpdate && failed(reasons[1])) return "insufficient_credits";
-      throw error;
-    }
+    const reasons = await transactWrite(this.db, items);
+    if (!reasons) return "ok";
+    if (failed(reasons[0])) return "conflict";
+    if (moneyUpdate && failed(reasons[1])) return "insufficient_credits";
+    throw new Error(`task transition cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
   }
 
   async listOverdue(beforeMs: number, limit: number): Promise<TaskRecord[]> {
@@ -248,11 +246,14 @@ export class DynamoTaskStore implements TaskStore {
     };
   }
 
-  private async taskForIdempotencyKey(teamId: string, key: string): Promise<TaskRecord | undefined> {
+  private async taskForIdempotencyKey(teamId: string, key: string): Promise<{ taskId?: string; task?: TaskRecord }> {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.table, Key: keys.idempotency(teamId, key), ConsistentRead: true }),
     );
-    return Item ? this.get(Item.task_id as string) : undefined;
+    if (!Item) return {};
+    const taskId = Item.task_id as string;
+    const task = await this.get(taskId);
+    return task ? { taskId, task } : { taskId };
   }
 
   private async queryAll(input: QueryCommandInput, max = Infinity): Promise<Record<string, unknown>[]> {
@@ -272,13 +273,3 @@ function chunk(bytes: Buffer): Buffer[] {
   for (let i = 0; i < bytes.length; i += PAYLOAD_CHUNK_BYTES) chunks.push(bytes.subarray(i, i + PAYLOAD_CHUNK_BYTES));
   return chunks;
 }
-
-export function cancellationReasons(error: unknown): CancellationReason[] | undefined {
-  if (error instanceof TransactionCanceledException) return error.CancellationReasons ?? [];
-  if (error && typeof error === "object" && (error as { name?: string }).name === "TransactionCanceledException") {
-    return ((error as { CancellationReasons?: CancellationReason[] }).CancellationReasons ?? []);
-  }
-  return undefined;
-}
-
-const failed = (reason: CancellationReason | undefined) => reason?.Code === "ConditionalCheckFailed";

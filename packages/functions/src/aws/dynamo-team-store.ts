@@ -1,8 +1,9 @@
 /** TeamStore on DynamoDB: teams, their balances and their keys (hashes only). */
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Team, TeamStore } from "@solver-router/core";
 import { ulid } from "ulid";
-import { cancellationReasons, type DynamoTaskStore } from "./dynamo-task-store.ts";
+import type { DynamoTaskStore } from "./dynamo-task-store.ts";
+import { conditionFailed, transactWrite } from "./transact.ts";
 import { keys } from "./items.ts";
 
 export class DynamoTeamStore implements TeamStore {
@@ -46,14 +47,11 @@ export class DynamoTeamStore implements TeamStore {
       creditedMicro: input.creditsMicro,
       createdAt: this.now(),
     };
-    await this.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Put: { TableName: this.table, Item: teamItem(team), ConditionExpression: "attribute_not_exists(pk)" } },
-          ...this.keyItems(team.teamId, input.apiKeyHash, input.keyPrefix),
-        ],
-      }),
-    );
+    const reasons = await transactWrite(this.db, [
+      { Put: { TableName: this.table, Item: teamItem(team), ConditionExpression: "attribute_not_exists(pk)" } },
+      ...this.keyItems(team.teamId, input.apiKeyHash, input.keyPrefix),
+    ]);
+    if (reasons) throw new Error(`create team transaction cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
     return team;
   }
 
@@ -106,20 +104,13 @@ export class DynamoTeamStore implements TeamStore {
   }
 
   async addKey(teamId: string, input: { apiKeyHash: string; keyPrefix: string }): Promise<boolean> {
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { ConditionCheck: { TableName: this.table, Key: keys.team(teamId), ConditionExpression: "attribute_exists(pk)" } },
-            ...this.keyItems(teamId, input.apiKeyHash, input.keyPrefix),
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (cancellationReasons(error)?.[0]?.Code === "ConditionalCheckFailed") return false;
-      throw error;
-    }
+    const reasons = await transactWrite(this.db, [
+      { ConditionCheck: { TableName: this.table, Key: keys.team(teamId), ConditionExpression: "attribute_exists(pk)" } },
+      ...this.keyItems(teamId, input.apiKeyHash, input.keyPrefix),
+    ]);
+    if (!reasons) return true;
+    if (conditionFailed(reasons[0])) return false;
+    throw new Error(`add key transaction cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
   }
 
   async revokeKey(teamId: string, keyPrefix: string): Promise<number> {
@@ -132,14 +123,10 @@ export class DynamoTeamStore implements TeamStore {
       }),
     );
     for (const item of Items) {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Delete: { TableName: this.table, Key: keys.apiKey(item.key_hash as string) } },
-            { Delete: { TableName: this.table, Key: { pk: item.pk, sk: item.sk } } },
-          ],
-        }),
-      );
+      await transactWrite(this.db, [
+        { Delete: { TableName: this.table, Key: keys.apiKey(item.key_hash as string) } },
+        { Delete: { TableName: this.table, Key: { pk: item.pk, sk: item.sk } } },
+      ]);
     }
     return Items.length;
   }
