@@ -221,7 +221,8 @@ describe("credits at submit", () => {
     w.queue.failNextSends(3);
     await expectDomainError(w.submit(team.teamId, "ImageToTextTask"), 503, /nothing was charged/);
     expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("1"), reservedMicro: 0, chargedMicro: 0 });
-    expect(w.tasks.peek("task-0001")).toMatchObject({ status: "failed", reservedMicro: 0 });
+    // The task never existed for the caller: it is removed, freeing its Idempotency-Key.
+    expect(() => w.tasks.peek("task-0001")).toThrow(/no task/);
 
     w.queue.failNextSends(2);
     const { task_id } = await w.submit(team.teamId, "ImageToTextTask");
