@@ -27,6 +27,8 @@ export interface RuntimeSettings {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   explorationShare?: number;
   adapters?: AdapterRegistry;
+  /** Clients made by the caller (the local stack creates the table and queues with them first). */
+  clients?: { dynamo: DynamoDBClient; sqs: SQSClient };
   clock?: Clock;
   logger?: Logger;
 }
@@ -43,8 +45,8 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
     region: settings.region ?? process.env.AWS_REGION ?? "us-east-1",
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
   };
-  const dynamo = new DynamoDBClient({ ...common, ...(settings.dynamoEndpoint ? { endpoint: settings.dynamoEndpoint } : {}) });
-  const sqs = new SQSClient({ ...common, ...(settings.sqsEndpoint ? { endpoint: settings.sqsEndpoint } : {}) });
+  const dynamo = settings.clients?.dynamo ?? new DynamoDBClient({ ...common, ...(settings.dynamoEndpoint ? { endpoint: settings.dynamoEndpoint } : {}) });
+  const sqs = settings.clients?.sqs ?? new SQSClient({ ...common, ...(settings.sqsEndpoint ? { endpoint: settings.sqsEndpoint } : {}) });
   const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   const clock = settings.clock ?? systemClock;
   const tasks = new DynamoTaskStore(db, settings.tableName);

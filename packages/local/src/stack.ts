@@ -7,7 +7,8 @@
 import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
-import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { serve, type ServerType } from "@hono/node-server";
 import {
   createTeam,
@@ -89,26 +90,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       );
     }
 
-    const bootstrap = createRuntime({
-      tableName: TABLE_NAME,
-      queueUrl: "unused",
-      providers,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-      dynamoEndpoint: dynamoDb.endpoint,
-      sqsEndpoint,
-      logger,
-    });
-    await ensureTable(bootstrap.dynamo);
-    const { queueUrl, dlqUrl } = await ensureQueues(bootstrap.sqs);
+    const aws = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+    const clients = { dynamo: new DynamoDBClient({ ...aws, endpoint: dynamoDb.endpoint }), sqs: new SQSClient({ ...aws, endpoint: sqsEndpoint }) };
+    await ensureTable(clients.dynamo);
+    const { queueUrl, dlqUrl } = await ensureQueues(clients.sqs);
     const runtime = createRuntime({
       tableName: TABLE_NAME,
       queueUrl,
       providers,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-      dynamoEndpoint: dynamoDb.endpoint,
-      sqsEndpoint,
+      clients,
       logger,
       ...(options.explorationShare !== undefined ? { explorationShare: options.explorationShare } : {}),
     });
