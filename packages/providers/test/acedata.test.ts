@@ -1,54 +1,24 @@
-import type { Provider, SubmitOutcome, UnifiedTask, UpstreamError } from "@solver-router/core";
+import type { SubmitOutcome, UnifiedTask } from "@solver-router/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ACEDATA_PATH, acedataAdapter, createAcedataAdapter } from "../src/acedata/adapter.ts";
 import { parseBox } from "../src/acedata/box.ts";
-import type { FetchFn } from "../src/acedata/http.ts";
+import type { FetchFn } from "../src/http/upstream-client.ts";
 import { imageSize } from "../src/acedata/image-size.ts";
 import { startAcedataSandbox, type AcedataSandbox } from "../src/sandbox/acedata-sandbox.ts";
+import { cannedFetch, errorChecks, IMAGE, providerFactory } from "./support.ts";
 
 const KEY = "ace-7f3c9e1d2b4a58607f3c9e1d2b4a5860";
-const IMAGE = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 const QUESTION = "Please click on the UNIQUE object among the others.";
 
-const provider = (baseUrl: string, apiKey = KEY): Provider => ({
-  id: "acedata-test",
-  protocol: "acedata",
-  baseUrl,
-  apiKey,
-  enabled: true,
-  tasks: {},
-});
+const provider = providerFactory("acedata-test", "acedata", KEY);
 
 const hcaptcha = (fields: Partial<UnifiedTask<"HcaptchaImageTask">["fields"]> = {}): UnifiedTask => ({
   type: "HcaptchaImageTask",
   fields: { images: [IMAGE], question: QUESTION, ...fields },
 });
 
-/** Every error any test saw; none may carry the key. */
-const errorsSeen: UpstreamError[] = [];
-
-function expectError(outcome: { kind: string; error?: UpstreamError }, fault: UpstreamError["fault"], code?: string): UpstreamError {
-  expect(outcome.kind).toBe("error");
-  const error = outcome.error!;
-  errorsSeen.push(error);
-  expect(error.fault).toBe(fault);
-  if (code) expect(error.code).toBe(code);
-  expect(error.message).not.toContain(KEY);
-  expect(error.message.length).toBeGreaterThan(10);
-  return error;
-}
-
-/** A fetch that answers one canned response and records what it was asked. */
-function cannedFetch(status: number, body: string | object, headers: Record<string, string> = {}) {
-  const calls: { url: string; init: RequestInit }[] = [];
-  const fn: FetchFn = async (url, init) => {
-    calls.push({ url, init });
-    const text = typeof body === "string" ? body : JSON.stringify(body);
-    const type = typeof body === "string" ? "text/html" : "application/json";
-    return new Response(text, { status, headers: { "content-type": type, ...headers } });
-  };
-  return { fn, calls };
-}
+/** Every error any test saw is kept in errorsSeen; none may carry the key. */
+const { expectError, errorsSeen } = errorChecks(KEY, { messageLongerThan: 10 });
 
 const envelope = (code: string, message: string) => ({ success: false, error: { code, message }, trace_id: "2cf86e86-22a4-46e1-ac2f-032c0f2a4e89" });
 

@@ -1,6 +1,6 @@
-import type { PollOutcome, Provider, SubmitOutcome, TaskType, UnifiedTask, UpstreamError } from "@solver-router/core";
+import type { PollOutcome, Provider, SubmitOutcome, TaskType, UnifiedTask } from "@solver-router/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { FetchFn } from "../src/solverv2/http.ts";
+import type { FetchFn } from "../src/http/upstream-client.ts";
 import { createSolverv2Adapter, fetchSolverv2Pricing, solverv2Adapter } from "../src/solverv2/adapter.ts";
 import {
   SOLVERV2_SANDBOX_COORDINATES,
@@ -8,20 +8,13 @@ import {
   startSolverv2Sandbox,
   type Solverv2Sandbox,
 } from "../src/sandbox/solverv2-sandbox.ts";
+import { cannedFetch, errorChecks, IMAGE, providerFactory } from "./support.ts";
 
 const KEY = "sv2-0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f";
-const IMAGE = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 // Long enough that a poll right after the submit is surely early, even on a slow machine.
 const SOLVE_AFTER_MS = 400;
 
-const provider = (baseUrl: string, apiKey = KEY): Provider => ({
-  id: "solverv2-test",
-  protocol: "solverv2",
-  baseUrl,
-  apiKey,
-  enabled: true,
-  tasks: {},
-});
+const provider = providerFactory("solverv2-test", "solverv2", KEY);
 
 const hcaptcha = (fields: Partial<UnifiedTask<"HcaptchaImageTask">["fields"]> = {}): UnifiedTask => ({
   type: "HcaptchaImageTask",
@@ -32,17 +25,7 @@ const recaptcha = (fields: Partial<UnifiedTask<"RecaptchaV2Task">["fields"]> = {
   fields: { site_key: "6Le-wvkSAAAAAPBMRTvw0Q4Muexq9bi0DJwx_mJ-", page_url: "https://example.com/login", ...fields },
 });
 
-const errorsSeen: UpstreamError[] = [];
-
-function expectError(outcome: { kind: string; error?: UpstreamError }, fault: UpstreamError["fault"], code?: string): UpstreamError {
-  expect(outcome.kind).toBe("error");
-  const error = outcome.error!;
-  errorsSeen.push(error);
-  expect(error.fault).toBe(fault);
-  if (code) expect(error.code).toBe(code);
-  expect(error.message).not.toContain(KEY);
-  return error;
-}
+const { expectError, errorsSeen } = errorChecks(KEY);
 
 function upstreamId(outcome: SubmitOutcome): string {
   expect(outcome.kind).toBe("submitted");
@@ -62,16 +45,6 @@ async function pollUntilDone(p: Provider, id: string, type: TaskType): Promise<P
     await sleep(25);
   }
   throw new Error("the sandbox never finished the task");
-}
-
-function cannedFetch(status: number, body: string | object, headers: Record<string, string> = {}) {
-  const calls: { url: string; init: RequestInit }[] = [];
-  const fn: FetchFn = async (url, init) => {
-    calls.push({ url, init });
-    const text = typeof body === "string" ? body : JSON.stringify(body);
-    return new Response(text, { status, headers: { "content-type": typeof body === "string" ? "text/html" : "application/json", ...headers } });
-  };
-  return { fn, calls };
 }
 
 let sandbox: Solverv2Sandbox;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PollOutcome, Provider, TaskType, UnifiedTask, UpstreamError } from "@solver-router/core";
 import { createTwocaptchaAdapter, twocaptchaAdapter } from "../src/twocaptcha/adapter.ts";
 import { startTwocaptchaSandbox, type TwocaptchaSandbox } from "../src/sandbox/twocaptcha-sandbox.ts";
+import { providerFactory } from "./support.ts";
 
 const KEY = "0123456789abcdef0123456789abcdef";
 const IMAGE_MS = 250;
@@ -22,14 +23,7 @@ function note<T extends { kind: string; error?: UpstreamError }>(outcome: T): T 
   return outcome;
 }
 
-const provider = (baseUrl: string, apiKey = KEY): Provider => ({
-  id: "2captcha-sandbox",
-  protocol: "twocaptcha",
-  baseUrl,
-  apiKey,
-  enabled: true,
-  tasks: {},
-});
+const provider = providerFactory("2captcha-sandbox", "twocaptcha", KEY);
 
 let sandbox: TwocaptchaSandbox;
 let upstream: Provider;

@@ -24,7 +24,8 @@ import type {
   UpstreamError,
 } from "@solver-router/core";
 import { parseBox, type Point } from "./box.ts";
-import { callUpstream, isRecord, retryAfterSeconds, RETRY_WAIT_SECONDS, safeUpstreamText, type FetchFn, type HttpAnswer } from "./http.ts";
+import { callUpstream, failure, globalFetch, retryAfterSeconds, RETRY_WAIT_SECONDS, safeUpstreamText, upstreamBase, upstreamError, type FetchFn, type HttpAnswer } from "../http/upstream-client.ts";
+import { isRecord } from "../json.ts";
 import { imageSize } from "./image-size.ts";
 
 export const ACEDATA_PATH = "/captcha/recognition/hcaptcha";
@@ -67,7 +68,7 @@ const ERROR_CODES: Record<string, Pick<UpstreamError, "fault" | "waitSeconds">> 
 const TASK_TYPES = ["HcaptchaImageTask"] as const satisfies readonly TaskType[];
 
 export function createAcedataAdapter(opts: AcedataAdapterOptions = {}): ProviderAdapter {
-  const fetchFn: FetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
+  const fetchFn: FetchFn = opts.fetch ?? globalFetch;
   const timeoutMs = opts.timeoutMs ?? ACEDATA_DEFAULT_TIMEOUT_MS;
   const bottomLeft = opts.boxOrigin === "bottom-left";
 
@@ -92,7 +93,7 @@ export function createAcedataAdapter(opts: AcedataAdapterOptions = {}): Provider
 
     const result = await callUpstream(
       fetchFn,
-      `${provider.baseUrl.replace(/\/+$/, "")}${ACEDATA_PATH}`,
+      `${upstreamBase(provider)}${ACEDATA_PATH}`,
       {
         method: "POST",
         headers: {
@@ -189,9 +190,5 @@ function classify(answer: HttpAnswer, envelope: Envelope | undefined, provider: 
       : fault === "cooldown"
         ? " (check the provider's key)"
         : "";
-  return { fault, code, message: `${said}${hint}.`, ...(waitSeconds !== undefined ? { waitSeconds } : {}) };
-}
-
-function failure(fault: UpstreamError["fault"], code: string, message: string, waitSeconds?: number): { kind: "error"; error: UpstreamError } {
-  return { kind: "error", error: { fault, code, message, ...(waitSeconds !== undefined ? { waitSeconds } : {}) } };
+  return upstreamError(fault, code, `${said}${hint}.`, waitSeconds);
 }

@@ -5,9 +5,10 @@
  * and the seed's error envelope `{"success": false, "error": {"code", "message"}, "trace_id"}`.
  */
 import { randomUUID } from "node:crypto";
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { Hono, type Context } from "hono";
+import { isRecord, parseJson } from "../json.ts";
+import { shorten, shortenImages } from "./record.ts";
+import { serveSandbox } from "./serve.ts";
 
 export type AcedataSandboxFault = null | "http_500" | "invalid_token" | "too_many_requests" | "no_box";
 
@@ -67,7 +68,7 @@ export async function startAcedataSandbox(options: AcedataSandboxOptions = {}): 
       authorization: c.req.header("authorization") ?? null,
       accept: c.req.header("accept") ?? null,
       contentType: c.req.header("content-type") ?? null,
-      body: body === undefined ? shorten(text) : shortenImages(body),
+      body: body === undefined ? shorten(text) : shortenImages(body, "queries"),
       at: Date.now(),
     });
 
@@ -97,8 +98,7 @@ export async function startAcedataSandbox(options: AcedataSandboxOptions = {}): 
   app.notFound((c) => envelope(c, 404, "not_found", `No API at ${c.req.method} ${c.req.path}.`));
   app.onError((_error, c) => envelope(c, 500, "api_error", "Internal server error."));
 
-  const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: options.hostname ?? "127.0.0.1", overrideGlobalObjects: false });
-  const port = await listening(server);
+  const { port, close } = await serveSandbox(app.fetch, options.port ?? 0, options.hostname ?? "127.0.0.1");
   const host = options.hostname && options.hostname !== "0.0.0.0" ? options.hostname : "127.0.0.1";
 
   return {
@@ -110,51 +110,10 @@ export async function startAcedataSandbox(options: AcedataSandboxOptions = {}): 
     setFault: (next) => {
       fault = next;
     },
-    close: () => closeServer(server),
+    close,
   };
 }
 
 function envelope(c: Context, status: 400 | 401 | 404 | 429 | 500, code: string, message: string) {
   return c.json({ success: false, error: { code, message }, trace_id: randomUUID() }, status);
-}
-
-// ---- small helpers, shared in spirit with the other sandboxes ---------------------------
-
-type ServerLike = ReturnType<typeof serve>;
-
-function listening(server: ServerLike): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const done = () => resolve((server.address() as AddressInfo).port);
-    if (server.listening) return done();
-    server.once("listening", done);
-    server.once("error", reject);
-  });
-}
-
-function closeServer(server: ServerLike): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    // Keep-alive connections from fetch would hold close() open.
-    (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-  });
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
-function shorten(text: string, keep = 24): string {
-  return text.length > keep ? `${text.slice(0, keep)}…(${text.length} chars)` : text;
-}
-
-function shortenImages(body: unknown): unknown {
-  if (!isRecord(body) || !Array.isArray(body.queries)) return body;
-  return { ...body, queries: body.queries.map((q) => (typeof q === "string" ? shorten(q) : q)) };
 }

@@ -7,9 +7,10 @@
  * Money is kept in integer micro-credits, as everywhere in the router.
  */
 import { createHash, randomUUID } from "node:crypto";
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { Hono, type Context } from "hono";
+import { isRecord, parseJson } from "../json.ts";
+import { shorten, shortenImages } from "./record.ts";
+import { serveSandbox } from "./serve.ts";
 
 export type Solverv2SandboxFault = null | "http_500" | "insufficient_credits" | "unsolvable" | "unauthorized";
 
@@ -120,7 +121,7 @@ export async function startSolverv2Sandbox(options: Solverv2SandboxOptions = {})
       path: c.req.path,
       query: c.req.query(),
       authorization: c.req.header("authorization") ?? null,
-      ...(text ? { body: body === undefined ? shorten(text) : shortenImages(body) } : {}),
+      ...(text ? { body: body === undefined ? shorten(text) : shortenImages(body, "images") } : {}),
       ...(isRecord(body) && "priority" in body ? { priority: body.priority } : {}),
       at: Date.now(),
     });
@@ -276,8 +277,7 @@ export async function startSolverv2Sandbox(options: Solverv2SandboxOptions = {})
     };
   }
 
-  const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: options.hostname ?? "127.0.0.1", overrideGlobalObjects: false });
-  const port = await listening(server);
+  const { port, close } = await serveSandbox(app.fetch, options.port ?? 0, options.hostname ?? "127.0.0.1");
   const host = options.hostname && options.hostname !== "0.0.0.0" ? options.hostname : "127.0.0.1";
 
   return {
@@ -296,7 +296,7 @@ export async function startSolverv2Sandbox(options: Solverv2SandboxOptions = {})
       const micro = balances.get(key);
       return micro === undefined ? undefined : micro / 1_000_000;
     },
-    close: () => closeServer(server),
+    close,
   };
 }
 
@@ -319,44 +319,3 @@ function money(micro: number): string {
 const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 const digest = (text: string) => createHash("sha256").update(text).digest("base64url").slice(0, 48);
-
-// ---- small helpers, shared in spirit with the other sandboxes ---------------------------
-
-type ServerLike = ReturnType<typeof serve>;
-
-function listening(server: ServerLike): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const done = () => resolve((server.address() as AddressInfo).port);
-    if (server.listening) return done();
-    server.once("listening", done);
-    server.once("error", reject);
-  });
-}
-
-function closeServer(server: ServerLike): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    // Keep-alive connections from fetch would hold close() open.
-    (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-  });
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
-function shorten(text: string, keep = 24): string {
-  return text.length > keep ? `${text.slice(0, keep)}…(${text.length} chars)` : text;
-}
-
-function shortenImages(body: unknown): unknown {
-  if (!isRecord(body) || !Array.isArray(body.images)) return body;
-  return { ...body, images: body.images.map((i) => (typeof i === "string" ? shorten(i) : i)) };
-}

@@ -21,10 +21,9 @@
  * (for fallback tests without switching the whole sandbox to a fault).
  */
 import { createHash } from "node:crypto";
-import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
-import { serve } from "@hono/node-server";
 import { Hono, type Context } from "hono";
+import { shorten } from "./record.ts";
+import { serveSandbox } from "./serve.ts";
 
 /** The kinds of captcha the sandbox tells apart (the protocol's methods it implements). */
 export type TwocaptchaSandboxKind = "normal" | "text" | "coordinates" | "recaptcha_v2" | "recaptcha_v3" | "turnstile";
@@ -264,9 +263,7 @@ export async function startTwocaptchaSandbox(options: TwocaptchaSandboxOptions =
   app.notFound((c) => c.html(`<html><body><h1>404 Not Found</h1><p>${escapeHtml(name)}</p></body></html>`, 404));
   app.onError((_error, c) => htmlError(c, name));
 
-  const server = await listen(app.fetch, options.port ?? 0, host);
-  const port = (server.address() as AddressInfo).port;
-  let closed: Promise<void> | undefined;
+  const { port, close } = await serveSandbox(app.fetch, options.port ?? 0, host);
 
   return {
     name,
@@ -291,13 +288,7 @@ export async function startTwocaptchaSandbox(options: TwocaptchaSandboxOptions =
       }
       return out;
     },
-    close() {
-      closed ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closed;
-    },
+    close,
   };
 }
 
@@ -472,7 +463,7 @@ async function readParams(c: Context): Promise<{ params: Record<string, string>;
 function recordable(params: Record<string, string>, files: Record<string, Uint8Array>): Record<string, string> {
   const out: Record<string, string> = { ...params };
   if (out.key !== undefined) out.key = maskKey(out.key);
-  if (out.body !== undefined && out.body.length > 40) out.body = `${out.body.slice(0, 24)}…(${out.body.length} chars)`;
+  if (out.body !== undefined && out.body.length > 40) out.body = shorten(out.body);
   for (const [name, bytes] of Object.entries(files)) out[name] = `[file ${bytes.byteLength} bytes]`;
   return out;
 }
@@ -487,11 +478,4 @@ function resolveSolveAfter(option: TwocaptchaSandboxOptions["solveAfterMs"]): Re
     return Object.fromEntries(Object.keys(DEFAULT_SOLVE_AFTER_MS).map((k) => [k, option])) as Record<TwocaptchaSandboxKind, number>;
   }
   return { ...DEFAULT_SOLVE_AFTER_MS, ...option };
-}
-
-function listen(fetch: (request: Request) => Response | Promise<Response>, port: number, hostname: string): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port, hostname, overrideGlobalObjects: false }, () => resolve(server as Server));
-    server.once("error", reject);
-  });
 }

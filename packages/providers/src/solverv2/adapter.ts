@@ -29,7 +29,8 @@ import {
   type UpstreamError,
 } from "@solver-router/core";
 import { z } from "zod";
-import { callUpstream, isRecord, retryAfterSeconds, RETRY_WAIT_SECONDS, safeUpstreamText, type FetchFn, type HttpAnswer } from "./http.ts";
+import { callUpstream, failure, globalFetch, retryAfterSeconds, RETRY_WAIT_SECONDS, safeUpstreamText, upstreamBase, upstreamError, type FetchFn, type HttpAnswer } from "../http/upstream-client.ts";
+import { isRecord } from "../json.ts";
 
 export const SOLVERV2_DEFAULT_TIMEOUT_MS = 15_000;
 const KEY_COOLDOWN_SECONDS = 600;
@@ -51,7 +52,7 @@ export interface Solverv2AdapterOptions {
 type Phase = "submit" | "poll";
 
 export function createSolverv2Adapter(opts: Solverv2AdapterOptions = {}): ProviderAdapter {
-  const fetchFn: FetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
+  const fetchFn: FetchFn = opts.fetch ?? globalFetch;
   const timeoutMs = opts.timeoutMs ?? SOLVERV2_DEFAULT_TIMEOUT_MS;
 
   const headers = (provider: Provider) => ({
@@ -81,7 +82,7 @@ export function createSolverv2Adapter(opts: Solverv2AdapterOptions = {}): Provid
 
     const result = await callUpstream(
       fetchFn,
-      `${base(provider)}${SOLVERV2_PATHS[task.type]}`,
+      `${upstreamBase(provider)}${SOLVERV2_PATHS[task.type]}`,
       { method: "POST", headers: { ...headers(provider), "content-type": "application/json" }, body: JSON.stringify(body) },
       timeoutMs,
       who,
@@ -102,7 +103,7 @@ export function createSolverv2Adapter(opts: Solverv2AdapterOptions = {}): Provid
     const who = `${provider.id} (solverv2)`;
     const result = await callUpstream(
       fetchFn,
-      `${base(provider)}/solver/result/${encodeURIComponent(upstreamId)}`,
+      `${upstreamBase(provider)}/solver/result/${encodeURIComponent(upstreamId)}`,
       { method: "GET", headers: headers(provider) },
       timeoutMs,
       who,
@@ -171,10 +172,10 @@ export async function fetchSolverv2Pricing(
   opts: Solverv2AdapterOptions = {},
 ): Promise<Solverv2PriceRow[]> {
   const who = `${provider.id} (solverv2)`;
-  const fetchFn: FetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
+  const fetchFn: FetchFn = opts.fetch ?? globalFetch;
   const result = await callUpstream(
     fetchFn,
-    `${base(provider)}/solver/pricing`,
+    `${upstreamBase(provider)}/solver/pricing`,
     { method: "GET", headers: { accept: "application/json" } },
     opts.timeoutMs ?? SOLVERV2_DEFAULT_TIMEOUT_MS,
     who,
@@ -246,12 +247,8 @@ function httpError(answer: HttpAnswer, provider: Provider, who: string, phase: P
   const code = `HTTP_${status}`;
   const detail = detailText(answer.json, provider.apiKey);
   const said = `${who} answered HTTP ${status}${detail ? `: ${stop(detail)}` : answer.json === undefined ? " with a body that is not JSON" : ""}`;
-  const make = (fault: UpstreamError["fault"], message: string, waitSeconds?: number, ownCode = code): UpstreamError => ({
-    fault,
-    code: ownCode,
-    message,
-    ...(waitSeconds !== undefined ? { waitSeconds } : {}),
-  });
+  const make = (fault: UpstreamError["fault"], message: string, waitSeconds?: number, ownCode = code): UpstreamError =>
+    upstreamError(fault, ownCode, message, waitSeconds);
 
   if (status === 401 || status === 403) return make("cooldown", `${said} (check the provider's key).`, KEY_COOLDOWN_SECONDS);
   if (status === 402) return make("cooldown", `${said} (the provider's credits ran out).`, CREDITS_COOLDOWN_SECONDS, "INSUFFICIENT_CREDITS");
@@ -285,16 +282,10 @@ function detailText(json: unknown, apiKey: string): string {
 
 // ---- small helpers ----------------------------------------------------------------------
 
-const base = (provider: Pick<Provider, "baseUrl">) => provider.baseUrl.replace(/\/+$/, "");
-
 const isServed = (type: TaskType): type is ServedType => (TASK_TYPES as readonly TaskType[]).includes(type);
 
 const stop = (text: string) => text.replace(/[.\s]+$/, "");
 
 function unreadable(who: string, status: number): { kind: "error"; error: UpstreamError } {
   return failure("retry", "UNPARSEABLE", `${who} answered HTTP ${status} with a body that is not a JSON object.`, RETRY_WAIT_SECONDS);
-}
-
-function failure(fault: UpstreamError["fault"], code: string, message: string, waitSeconds?: number): { kind: "error"; error: UpstreamError } {
-  return { kind: "error", error: { fault, code, message, ...(waitSeconds !== undefined ? { waitSeconds } : {}) } };
 }

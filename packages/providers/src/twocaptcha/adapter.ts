@@ -21,8 +21,9 @@ import {
   type UnifiedTask,
   type UpstreamError,
 } from "@solver-router/core";
+import { fetchText, globalFetch, redactKey, upstreamBase, type FetchFn } from "../http/upstream-client.ts";
 import { parseAnswer, readCaptchaId, readSolution, type Answer } from "./answers.ts";
-import { badSolution, classifyErrorCode, redirectAnswer, serverErrorAnswer, transportError, unparseableAnswer } from "./errors.ts";
+import { badSolution, classifyErrorCode, redirectAnswer, serverErrorAnswer, timeLimitInSeconds, unparseableAnswer } from "./errors.ts";
 import { submitParams } from "./requests.ts";
 
 export interface TwocaptchaAdapterOptions {
@@ -40,27 +41,24 @@ type Exchange = { ok: true; answer: Answer } | { ok: false; error: UpstreamError
 
 export function createTwocaptchaAdapter(options: TwocaptchaAdapterOptions = {}): ProviderAdapter {
   const timeoutMs = options.timeoutMs ?? TWOCAPTCHA_TIMEOUT_MS;
-  const doFetch = (input: string, init: RequestInit) => (options.fetch ?? globalThis.fetch)(input, init);
+  const fetchFn: FetchFn = options.fetch ?? globalFetch;
 
   async function exchange(provider: Provider, url: string, init: RequestInit): Promise<Exchange> {
-    let response: Response;
-    let body: string;
-    try {
-      response = await doFetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
-      body = await response.text();
-    } catch (error) {
-      return { ok: false, error: redact(fetchFailure(error, timeoutMs), provider.apiKey) };
-    }
-    if (response.status >= 500) return { ok: false, error: serverErrorAnswer(response.status) };
-    if (response.status >= 300 && response.status < 400) return { ok: false, error: redirectAnswer(response.status) };
+    // Redirects are answered, not followed (see redirectAnswer). Messages never name the provider
+    // (errors.ts), so a transport error says "The provider".
+    const result = await fetchText(fetchFn, url, { ...init, redirect: "manual" }, timeoutMs, "The provider", timeLimitInSeconds);
+    if (!result.ok) return { ok: false, error: redact(result.error, provider.apiKey) };
+    const { status, text: body } = result.answer;
+    if (status >= 500) return { ok: false, error: serverErrorAnswer(status) };
+    if (status >= 300 && status < 400) return { ok: false, error: redirectAnswer(status) };
     const answer = body.length > MAX_ANSWER_CHARS ? ({ kind: "unparseable" } as const) : parseAnswer(body);
-    if (answer.kind === "unparseable") return { ok: false, error: unparseableAnswer(response.status) };
+    if (answer.kind === "unparseable") return { ok: false, error: unparseableAnswer(status) };
     return { ok: true, answer };
   }
 
   function resUrl(provider: Provider, params: Record<string, string>): string {
     const query = new URLSearchParams({ key: provider.apiKey, ...params, json: "1" });
-    return `${base(provider)}/res.php?${query.toString()}`;
+    return `${upstreamBase(provider)}/res.php?${query.toString()}`;
   }
 
   return {
@@ -70,7 +68,7 @@ export function createTwocaptchaAdapter(options: TwocaptchaAdapterOptions = {}):
 
     async submit(provider: Provider, task: UnifiedTask): Promise<SubmitOutcome> {
       const form = new URLSearchParams([["key", provider.apiKey], ...submitParams(task), ["json", "1"]]);
-      const result = await exchange(provider, `${base(provider)}/in.php`, {
+      const result = await exchange(provider, `${upstreamBase(provider)}/in.php`, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json, text/plain" },
         body: form.toString(),
@@ -126,22 +124,8 @@ export function createTwocaptchaAdapter(options: TwocaptchaAdapterOptions = {}):
 
 export const twocaptchaAdapter: ProviderAdapter = createTwocaptchaAdapter();
 
-function base(provider: Provider): string {
-  return provider.baseUrl.replace(/\/+$/, "");
-}
-
-/** Classifies a fetch failure without using its text (which may contain the URL, and so the key). */
-function fetchFailure(error: unknown, timeoutMs: number): UpstreamError {
-  const name = error instanceof Error ? error.name : "";
-  if (name === "TimeoutError" || name === "AbortError") return transportError("timeout", undefined, timeoutMs);
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === "string" ? cause.code : undefined;
-  return transportError("network", code);
-}
-
 /** Belt and braces: no message or code ever carries the provider's key. */
 function redact(error: UpstreamError, apiKey: string): UpstreamError {
   if (!apiKey) return error;
-  const scrub = (text: string) => text.split(apiKey).join("[key]");
-  return { ...error, code: scrub(error.code), message: scrub(error.message) };
+  return { ...error, code: redactKey(error.code, apiKey, "[key]"), message: redactKey(error.message, apiKey, "[key]") };
 }

@@ -16,6 +16,11 @@ interface ErrorRule {
 
 const KEY_COOLDOWN = 600;
 
+const REPORT_NOT_RECORDED: ErrorRule = {
+  fault: "bad_request",
+  message: "The provider did not record the report (too many complaints, or more than 15 minutes since the submit).",
+};
+
 /** Every code the seeds document, except the request-limit `ERROR: NNNN` family (below). */
 const RULES: Readonly<Record<string, ErrorRule>> = {
   // --- the provider cannot serve anyone now: cool down, route elsewhere ---
@@ -121,15 +126,9 @@ const RULES: Readonly<Record<string, ErrorRule>> = {
   ERROR_UPLOAD: { fault: "bad_request", message: "The provider could not read the image: it is not a valid base64 image." },
   ERROR_WRONG_ID_FORMAT: { fault: "bad_request", message: "The captcha id has the wrong format (digits only)." },
   ERROR_EMPTY_ACTION: { fault: "bad_request", message: "The request to the provider had no action." },
-  ERROR_REPORT_NOT_RECORDED: {
-    fault: "bad_request",
-    message: "The provider did not record the report (too many complaints, or more than 15 minutes since the submit).",
-  },
+  ERROR_REPORT_NOT_RECORDED: REPORT_NOT_RECORDED,
   // SolveCaptcha (seed 001) spells it without the ERROR_ prefix.
-  REPORT_NOT_RECORDED: {
-    fault: "bad_request",
-    message: "The provider did not record the report (too many complaints, or more than 15 minutes since the submit).",
-  },
+  REPORT_NOT_RECORDED,
   ERROR_DUPLICATE_REPORT: { fault: "bad_request", message: "This captcha was already reported." },
 };
 
@@ -220,25 +219,12 @@ export function serverErrorAnswer(httpStatus: number): UpstreamError {
   };
 }
 
-/** The request never got an answer. The message is built here, never from the fetch error's text. */
-export function transportError(kind: "timeout" | "network", detail?: string, timeoutMs?: number): UpstreamError {
-  if (kind === "timeout") {
-    const seconds = timeoutMs !== undefined ? Math.round(timeoutMs / 100) / 10 : undefined;
-    return {
-      fault: "retry",
-      code: "TIMEOUT",
-      message: seconds !== undefined ? `The provider did not answer within ${seconds} s.` : "The provider did not answer in time.",
-      waitSeconds: 5,
-    };
-  }
-  const safeDetail = detail && /^[A-Z][A-Z0-9_]{1,40}$/.test(detail) ? ` (${detail})` : "";
-  return {
-    fault: "retry",
-    code: "NETWORK_ERROR",
-    message: `The provider could not be reached${safeDetail}.`,
-    waitSeconds: 5,
-  };
-}
+/**
+ * How a transport error's message writes the time limit: in seconds to a tenth ("0.2 s"),
+ * where the JSON adapters write "200 ms". The timeout and network errors themselves are built
+ * by ../http/upstream-client.ts, from the fetch error's name and system code only.
+ */
+export const timeLimitInSeconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
 
 /** A solved answer whose content cannot be turned into a solution of the task's kind. */
 export function badSolution(what: string): UpstreamError {

@@ -1,0 +1,122 @@
+/**
+ * How every protocol adapter calls its upstream over HTTP, with the failure modes turned into
+ * data: a timeout or a network error never throws out of an adapter, and no message built here
+ * carries the fetch error's own text (it may hold the URL, and with it a key in a query string)
+ * or the provider's key. Reading what the upstream answered stays in each protocol's folder.
+ */
+import type { Provider, UpstreamError } from "@solver-router/core";
+import { parseJson } from "../json.ts";
+
+/** The part of `fetch` the adapters use; tests pass a fake. The global fetch fits. */
+export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
+
+/** The global fetch, looked up at each call, so a test that replaces it after an adapter is made still reaches it. */
+export const globalFetch: FetchFn = (input, init) => fetch(input, init);
+
+export interface HttpText {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+export interface HttpAnswer extends HttpText {
+  /** The body as JSON, or undefined when it is not JSON (an HTML error page, say). */
+  json: unknown;
+}
+
+export type HttpResult<A = HttpAnswer> = { ok: true; answer: A } | { ok: false; error: UpstreamError };
+
+export const RETRY_WAIT_SECONDS = 5;
+
+/**
+ * One request and its body under one timeout. `who` names the upstream in a transport error's
+ * message; `formatTimeout` writes the time limit there (the protocols word it differently).
+ */
+export async function fetchText(
+  fetchFn: FetchFn,
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+  who: string,
+  formatTimeout: (ms: number) => string = secondsOrMs,
+): Promise<HttpResult<HttpText>> {
+  try {
+    const response = await fetchFn(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    // Reading the body is covered by the same timeout signal.
+    const text = await response.text();
+    return { ok: true, answer: { status: response.status, headers: response.headers, text } };
+  } catch (error) {
+    return { ok: false, error: transportError(error, who, formatTimeout(timeoutMs)) };
+  }
+}
+
+/** {@link fetchText} for the JSON protocols: the answer also carries its body read as JSON. */
+export async function callUpstream(fetchFn: FetchFn, url: string, init: RequestInit, timeoutMs: number, who: string): Promise<HttpResult> {
+  const result = await fetchText(fetchFn, url, init, timeoutMs, who);
+  return result.ok ? { ok: true, answer: { ...result.answer, json: parseJson(result.answer.text) } } : result;
+}
+
+/** A failed fetch classified by the error's name and system code only, never by its text. */
+function transportError(error: unknown, who: string, timeLimit: string): UpstreamError {
+  const name = error instanceof Error ? error.name : "";
+  if (name === "TimeoutError" || name === "AbortError") {
+    return { fault: "retry", code: "TIMEOUT", message: `${who} did not answer within ${timeLimit}.`, waitSeconds: RETRY_WAIT_SECONDS };
+  }
+  // Only a system error code (ECONNREFUSED, ENOTFOUND...) is repeated, never the error's text.
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  const code = typeof cause?.code === "string" && /^[A-Z][A-Z0-9_]{1,40}$/.test(cause.code) ? cause.code : undefined;
+  return {
+    fault: "retry",
+    code: "NETWORK_ERROR",
+    message: `${who} could not be reached${code ? ` (${code})` : ""}.`,
+    waitSeconds: RETRY_WAIT_SECONDS,
+  };
+}
+
+function secondsOrMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/**
+ * Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), kept within
+ * 1..900 (900 s is the longest SQS delay); the fallback when the header is absent or unreadable.
+ */
+export function retryAfterSeconds(headers: Headers, fallback: number, now: number = Date.now()): number {
+  const value = headers.get("retry-after")?.trim();
+  if (!value) return fallback;
+  let seconds: number;
+  if (/^\d+$/.test(value)) seconds = Number(value);
+  else {
+    const at = Date.parse(value);
+    if (Number.isNaN(at)) return fallback;
+    seconds = Math.ceil((at - now) / 1000);
+  }
+  return Math.min(900, Math.max(1, seconds));
+}
+
+/** The text with the provider's key cut out wherever it appears (nothing to cut for an empty key). */
+export function redactKey(text: string, apiKey: string, marker = "[redacted]"): string {
+  return apiKey ? text.split(apiKey).join(marker) : text;
+}
+
+/**
+ * Upstream text made safe for an error message: the key cut out wherever it appears,
+ * whitespace collapsed, at most `max` characters.
+ */
+export function safeUpstreamText(text: unknown, apiKey: string, max = 200): string {
+  if (typeof text !== "string") return "";
+  const clean = redactKey(text, apiKey).replace(/\s+/g, " ").trim();
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}
+
+/** The provider's base URL without trailing slashes, ready for a path to be appended. */
+export const upstreamBase = (provider: Pick<Provider, "baseUrl">): string => provider.baseUrl.replace(/\/+$/, "");
+
+export function upstreamError(fault: UpstreamError["fault"], code: string, message: string, waitSeconds?: number): UpstreamError {
+  return { fault, code, message, ...(waitSeconds !== undefined ? { waitSeconds } : {}) };
+}
+
+/** An adapter outcome (submit, poll or report) that is an upstream error. */
+export function failure(fault: UpstreamError["fault"], code: string, message: string, waitSeconds?: number): { kind: "error"; error: UpstreamError } {
+  return { kind: "error", error: upstreamError(fault, code, message, waitSeconds) };
+}
