@@ -5,12 +5,22 @@
 import { quietLogger } from "@solver-router/functions";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "@solver-router/local";
 import { mkdtemp, writeFile } from "node:fs/promises";
+import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TaskType } from "@solver-router/core";
 import type { TwocaptchaRecordedRequest, TwocaptchaSandbox } from "@solver-router/providers/sandbox";
 // The SQS client is a dependency of @solver-router/local, not of the workspace root: import it from there.
 import { SendMessageCommand, SQSClient } from "../../packages/local/node_modules/@aws-sdk/client-sqs";
+export {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+  type Message as SqsMessage,
+} from "../../packages/local/node_modules/@aws-sdk/client-sqs";
 
 export type { LocalStack };
 
@@ -126,3 +136,36 @@ export function stackQueue(stack: LocalStack) {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One request on its own connection (node:http, no keep-alive), for bodies the server may
+ * refuse before reading them (over 1 MiB): the answer counts once its head has arrived, even if
+ * the server then closes the connection while the body is still being written. fetch (undici)
+ * may report such an exchange as a socket error, and reuse a connection the server is closing.
+ */
+export function rawRequest(
+  url: string,
+  options: { method: string; headers?: Record<string, string>; body?: string | Buffer },
+): Promise<{ status: number; text: string; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const headers = { ...(options.headers ?? {}) };
+    const framed = Object.keys(headers).some((h) => /^(content-length|transfer-encoding)$/i.test(h));
+    // node:http sends a DELETE/OPTIONS body unframed unless told its length.
+    if (options.body !== undefined && !framed) headers["content-length"] = String(Buffer.byteLength(options.body));
+    const req = httpRequest(url, { method: options.method, headers, agent: false }, (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      const done = () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8"), headers: res.headers });
+      res.on("end", done);
+      res.on("close", done);
+      res.on("error", done);
+    });
+    req.on("error", (error) => {
+      if (!answered) reject(error);
+    });
+    if (options.body !== undefined) req.end(options.body);
+    else req.end();
+  });
+}

@@ -146,7 +146,8 @@ export interface ProviderStateStore {
 
 /** Messages on the work queue: ids only (SQS messages stay small). */
 export type WorkMessage =
-  | { kind: "task"; task_id: string; step: number }
+  /** `early`: times this message came back because it arrived before its step was written. */
+  | { kind: "task"; task_id: string; step: number; early?: number }
   | { kind: "callback"; task_id: string; attempt: number };
 
 export interface WorkQueue {

@@ -7,13 +7,22 @@
  * failed this task) and cost no more than max_price. Each candidate's figures blend the
  * pricing table with what the router observed, the table weighing as PRIOR_WEIGHT observations:
  *   success  = P(an attempt returns an answer)      (solved / attempts)
- *   accuracy = P(the answer is right)               (table, lowered by reportbad, raised by reportgood)
+ *   accuracy = P(the answer is right)               (table, then 1 - reportbad / answers: an
+ *              answer nobody reported bad counts as right, as the upstreams count complaints;
+ *              reportgood confirms what is already assumed. Teams rarely report good answers,
+ *              so reports are not a sample: with only reportbad, bad / (good + bad) would fall
+ *              towards 0 for whichever provider is used most)
  *   seconds  = typical time to an answer            (table, then observed solve times)
  * Then, by priority:
  *   speed    → least expected time to a solved answer: seconds / success
  *   accuracy → highest chance of a right answer: success × accuracy
- *   balanced → least expected cost per right answer, price / (success × accuracy), with a latency
- *              penalty of 1% per 6 s so a much slower provider must be clearly cheaper
+ *   balanced → least expected credits per right answer, with a latency penalty of 1% per 6 s
+ *              of expected time so a much slower provider must be clearly cheaper. Only a
+ *              solving attempt is charged, and a failed one moves the task to the next provider:
+ *              the cost of trying a candidate first is that of the chain "candidate, then the
+ *              best other candidate", (s·price + (1-s)·s'·price') / (s·acc + (1-s)·s'·acc'). A
+ *              cheap provider that fails often stays first while failing over is still cheaper
+ *              (its failures cost time, which the latency penalty weighs: seconds / success).
  * Ties go to the cheaper, then to the id. A small exploration share (balanced only) sends a
  * task to the least-observed other candidate so every provider keeps producing figures.
  */
@@ -71,7 +80,9 @@ export function blendFigures(
   if (!table) return undefined;
   const o = observed ?? { attempts: 0, solved: 0, unsolvable: 0, errors: 0, solveSecondsTotal: 0, reportsGood: 0, reportsBad: 0 };
   const success = (PRIOR_WEIGHT * PRIOR_SUCCESS + o.solved) / (PRIOR_WEIGHT + o.attempts);
-  const accuracy = (PRIOR_WEIGHT * table.accuracy + o.reportsGood) / (PRIOR_WEIGHT + o.reportsGood + o.reportsBad);
+  // Answers seen: every solved attempt (reports without recorded answers count as answers too).
+  const answers = Math.max(o.solved, o.reportsGood + o.reportsBad);
+  const accuracy = (PRIOR_WEIGHT * table.accuracy + answers - o.reportsBad) / (PRIOR_WEIGHT + answers);
   const solveSeconds = (PRIOR_WEIGHT * table.solveSeconds + o.solveSecondsTotal) / (PRIOR_WEIGHT + o.solved);
   return {
     providerId: provider.id,
@@ -84,6 +95,7 @@ export function blendFigures(
   };
 }
 
+/** Standalone score: each candidate judged as if it were the only one. */
 function score(priority: Priority, f: Omit<CandidateFigures, "score">): number {
   const rightAnswer = Math.max(f.success * f.accuracy, 0.0001);
   switch (priority) {
@@ -92,8 +104,31 @@ function score(priority: Priority, f: Omit<CandidateFigures, "score">): number {
     case "accuracy":
       return -rightAnswer;
     case "balanced":
-      return (f.priceMicro / rightAnswer) * (1 + f.expectedSeconds / LATENCY_PENALTY_SECONDS);
+      return (f.priceMicro / Math.max(f.accuracy, 0.0001)) * latencyFactor(f);
   }
+}
+
+const latencyFactor = (f: Omit<CandidateFigures, "score">) => 1 + f.expectedSeconds / LATENCY_PENALTY_SECONDS;
+
+/**
+ * Balanced: expected credits per right answer of trying `first`, failing over to `next` (the
+ * best other candidate) if it returns no answer. Failed attempts are free; wrong answers are not.
+ */
+function chainScore(first: Omit<CandidateFigures, "score">, next: Omit<CandidateFigures, "score"> | undefined): number {
+  const failOver = next ? (1 - first.success) * next.success : 0;
+  const charged = first.success * first.priceMicro + failOver * (next?.priceMicro ?? 0);
+  const right = first.success * first.accuracy + failOver * (next?.accuracy ?? 0);
+  return (charged / Math.max(right, 0.0001)) * latencyFactor(first);
+}
+
+/** Scores every candidate; for balanced, as the first link of a chain with the best other one. */
+function scoreAll<T extends { figures: Omit<CandidateFigures, "score"> }>(priority: Priority, candidates: T[]): (T & { figures: CandidateFigures })[] {
+  const standalone = candidates.map((c) => ({ ...c, figures: { ...c.figures, score: score(priority, c.figures) } }));
+  if (priority !== "balanced" || standalone.length < 2) return standalone;
+  return standalone.map((c) => {
+    const next = standalone.filter((o) => o !== c).sort((a, b) => byScore(a.figures, b.figures))[0]!;
+    return { ...c, figures: { ...c.figures, score: chainScore(c.figures, next.figures) } };
+  });
 }
 
 const byScore = (a: CandidateFigures, b: CandidateFigures) =>
@@ -110,10 +145,10 @@ export function route(
   if (serving.length === 0) {
     return { kind: "none", reason: `No ${request.exclude?.size ? "other " : ""}enabled provider serves ${request.type}` };
   }
-  const figures = serving.map((provider) => {
-    const blended = blendFigures(provider, request.type, request.priority, stateOf.get(provider.id)?.observed[request.type])!;
-    return { provider, figures: { ...blended, score: score(request.priority, blended) } };
-  });
+  const figures = serving.map((provider) => ({
+    provider,
+    figures: blendFigures(provider, request.type, request.priority, stateOf.get(provider.id)?.observed[request.type])!,
+  }));
   const affordable = figures.filter(({ figures: f }) => request.maxPriceMicro === undefined || f.priceMicro <= request.maxPriceMicro);
   if (affordable.length === 0) {
     const cheapest = Math.min(...figures.map(({ figures: f }) => f.priceMicro));
@@ -130,7 +165,7 @@ export function route(
   if (available.length === 0) {
     // Every provider that could serve is cooling down: wait for the first to come back rather
     // than refuse (a cooldown is never allowed to take the whole service out for long).
-    const soonest = affordable
+    const soonest = scoreAll(request.priority, affordable)
       .map((c) => ({ ...c, until: coolingUntil(c.provider.id)! }))
       .sort((a, b) => a.until - b.until || byScore(a.figures, b.figures))[0]!;
     return {
@@ -141,7 +176,7 @@ export function route(
       reason: `every provider for ${request.type} is cooling down; ${soonest.provider.id} is back first`,
     };
   }
-  const ranked = available.sort((a, b) => byScore(a.figures, b.figures));
+  const ranked = scoreAll(request.priority, available).sort((a, b) => byScore(a.figures, b.figures));
   const best = ranked[0]!;
   const candidates = ranked.map((c) => c.figures);
   const share = options.explorationShare ?? 0;

@@ -41,8 +41,18 @@ export const CALLBACK_DELAYS_SECONDS = [5, 15, 60, 180, 600] as const;
 /** The first callback POST comes this long after the task ends. */
 export const CALLBACK_FIRST_DELAY_SECONDS = 1;
 
-export async function handleTaskMessage(ctx: RouterContext, taskId: string, step: number): Promise<void> {
+/** Times a message that arrives before its step's write is put back before it is dropped. */
+const MAX_EARLY_RETURNS = 5;
+
+export async function handleTaskMessage(ctx: RouterContext, taskId: string, step: number, early = 0): Promise<void> {
   const task = await ctx.tasks.get(taskId);
+  if (task && !isFinished(task.status) && task.step === step - 1 && early < MAX_EARLY_RETURNS) {
+    // The next step is queued just before the write that moves the task to it: this message
+    // overtook that write. Come back shortly rather than drop it (if the write never lands,
+    // the message of the current step is redelivered by SQS, or re-queued by the sweeper).
+    await ctx.queue.send({ kind: "task", task_id: taskId, step, early: early + 1 }, 1);
+    return;
+  }
   if (!task || isFinished(task.status) || task.step !== step) return; // duplicate or stale
   const now = ctx.clock.now();
   if (now >= task.deadlineAt) {
@@ -115,7 +125,7 @@ async function submit(ctx: RouterContext, task: TaskRecord, base: TaskRecord): P
   switch (outcome.kind) {
     case "submitted":
       await commit(ctx, submitted, {
-        ...withAttempt(submitted, { ...current, state: "polling", upstreamId: outcome.upstreamId }),
+        ...withAttempt(submitted, { ...current, state: "polling", upstreamId: outcome.upstreamId, acceptedAt: ctx.clock.now() }),
         status: "processing",
       });
       return;
@@ -184,9 +194,19 @@ async function poll(ctx: RouterContext, task: TaskRecord, attempt: Attempt): Pro
     await attemptFailed(ctx, task, attempt, { fault: "unsolvable", code: "NO_ANSWER", message: reason }, "poll");
     return;
   }
+  // The first wait counts from when the upstream accepted the captcha, later ones from the last
+  // result request; the step's message was queued before those, so it can arrive a little early.
+  const notBefore =
+    attempt.polls === 0 || attempt.lastPollAt === undefined
+      ? (attempt.acceptedAt ?? attempt.startedAt) + firstWaitSeconds(task.type) * 1000
+      : attempt.lastPollAt + POLL_INTERVAL_SECONDS * 1000;
+  if (now < notBefore) {
+    await ctx.queue.send({ kind: "task", task_id: task.taskId, step: task.step }, byDeadline(task, now, Math.ceil((notBefore - now) / 1000)));
+    return;
+  }
   const delay = byDeadline(task, now, nextPollDelaySeconds(task.type, attempt.polls + 1, attempt.startedAt, now));
   const claim: TaskRecord = {
-    ...withAttempt(task, { ...attempt, polls: attempt.polls + 1 }),
+    ...withAttempt(task, { ...attempt, polls: attempt.polls + 1, lastPollAt: now }),
     step: task.step + 1,
     dueAt: now + delay * 1000,
   };

@@ -22,6 +22,10 @@ export interface Attempt {
   /** submitting: claimed, the upstream call may or may not have happened; polling: upstream has it. */
   state: "submitting" | "polling" | "solved" | "failed";
   startedAt: number;
+  /** When the upstream accepted the captcha (its first wait counts from here). */
+  acceptedAt?: number;
+  /** When the last result request was claimed (the next comes at least 5 s later). */
+  lastPollAt?: number;
   upstreamId?: string;
   polls: number;
   /** Transient errors (no slot, 5xx...) met so far on this attempt. */

@@ -898,7 +898,7 @@ export class QueueRunner {
 
   private handle(message: WorkMessage): Promise<void> {
     return message.kind === "task"
-      ? handleTaskMessage(this.ctx, message.task_id, message.step)
+      ? handleTaskMessage(this.ctx, message.task_id, message.step, message.early)
       : handleCallbackMessage(this.ctx, message.task_id, message.attempt);
   }
 }

@@ -3,3 +3,4 @@ export { createRuntime, type Runtime, type RuntimeSettings } from "./runtime.ts"
 export { createWorkerHandler, createSweeperHandler } from "./worker.ts";
 export { jsonLogger, quietLogger } from "./logger.ts";
 export * from "./aws/table-definition.ts";
+export { BODY_TOO_LARGE } from "./api/errors.ts";

@@ -8,7 +8,7 @@ import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { z } from "zod";
 
 const MessageSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("task"), task_id: z.string().min(1), step: z.number().int().min(0) }),
+  z.object({ kind: z.literal("task"), task_id: z.string().min(1), step: z.number().int().min(0), early: z.number().int().min(0).optional() }),
   z.object({ kind: z.literal("callback"), task_id: z.string().min(1), attempt: z.number().int().min(1) }),
 ]);
 
@@ -24,7 +24,7 @@ export function createWorkerHandler(ctx: RouterContext) {
           ctx.logger.error("dropped unreadable message", { message_id: record.messageId });
           return;
         }
-        if (parsed.kind === "task") await handleTaskMessage(ctx, parsed.task_id, parsed.step);
+        if (parsed.kind === "task") await handleTaskMessage(ctx, parsed.task_id, parsed.step, parsed.early);
         else await handleCallbackMessage(ctx, parsed.task_id, parsed.attempt);
       }),
     );

@@ -9,7 +9,8 @@ import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { serve, type ServerType } from "@hono/node-server";
+import { createServer as createHttpServer, type Server } from "node:http";
+import { getRequestListener } from "@hono/node-server";
 import {
   createTeam,
   generateApiKey,
@@ -20,7 +21,7 @@ import {
   type Provider,
   type RouterContext,
 } from "@solver-router/core";
-import { createApi, createRuntime, createWorkerHandler, jsonLogger } from "@solver-router/functions";
+import { BODY_TOO_LARGE, MAX_BODY_BYTES, createApi, createRuntime, createWorkerHandler, jsonLogger } from "@solver-router/functions";
 import { startAcedataSandbox, startSolverv2Sandbox, startTwocaptchaSandbox } from "@solver-router/providers/sandbox";
 import { startFauxqs } from "fauxqs";
 import { ensureQueues, ensureTable } from "./bootstrap.ts";
@@ -112,10 +113,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     const app = createApi(ctx, { adminKey, checkHealth: runtime.checkHealth });
-    const server: ServerType = await new Promise((resolve) => {
-      const s = serve({ fetch: app.fetch, port: options.port ?? 8787, hostname: "127.0.0.1" }, () => resolve(s));
-    });
-    stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const server = await listen(app.fetch, options.port ?? 8787);
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections(); // keep-alive clients would hold close() open
+        }),
+    );
     const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     const { Attributes } = await runtime.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
@@ -147,6 +152,32 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stop();
     throw error;
   }
+}
+
+/**
+ * The API on a local port. A body announced as over the limit is read to its end before the 413
+ * goes out: answering while the client is still sending and then closing the socket (what the
+ * node adapter does after 500 ms) makes many clients report a reset instead of the 413. In AWS,
+ * API Gateway has read the whole body before Lambda answers.
+ */
+async function listen(fetch: Parameters<typeof getRequestListener>[0], port: number): Promise<Server> {
+  const hono = getRequestListener(fetch);
+  const server = createHttpServer((request, response) => {
+    if (Number(request.headers["content-length"] ?? 0) > MAX_BODY_BYTES) {
+      request.resume();
+      request.once("end", () => {
+        response.writeHead(413, { "content-type": "application/json" });
+        response.end(JSON.stringify({ detail: BODY_TOO_LARGE }));
+      });
+      return;
+    }
+    void hono(request, response);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  return server;
 }
 
 function freePort(): Promise<number> {

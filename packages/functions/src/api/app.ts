@@ -35,7 +35,7 @@ import { requestId } from "hono/request-id";
 import { registerDashboard } from "../dashboard/routes.ts";
 import { adminAuth, teamAuth, type AuthVariables } from "./auth.ts";
 import { teamRateLimit, type RateLimit } from "./rate-limit.ts";
-import { describeZodError, detail, errorHandler } from "./errors.ts";
+import { BODY_TOO_LARGE, describeZodError, detail, errorHandler } from "./errors.ts";
 import {
   AccountSchema,
   AdminUsageQuerySchema,
@@ -94,7 +94,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
   });
   app.use(requestId());
   app.use(
-    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => detail(c, 413, "Request body is larger than 1 MiB") }),
+    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => detail(c, 413, BODY_TOO_LARGE) }),
   );
   app.onError(errorHandler(ctx.logger));
   app.notFound((c) => detail(c, 404, `No route for ${c.req.method} ${c.req.path}`));

@@ -7,6 +7,8 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
 
+export const BODY_TOO_LARGE = "Request body is larger than 1 MiB";
+
 export const detail = (c: Context, status: number, message: string, headers?: Record<string, string>) =>
   c.json({ detail: message }, status as 400, headers);
 
@@ -29,7 +31,7 @@ export function errorHandler(logger: Logger) {
     if (error instanceof MoneyFormatError) return detail(c, 400, error.message);
     if (error instanceof HTTPException) {
       const status = error.status;
-      if (status === 413) return detail(c, 413, "Request body is larger than 1 MiB");
+      if (status === 413) return detail(c, 413, BODY_TOO_LARGE);
       if (status === 400 && /JSON/i.test(error.message)) return detail(c, 400, "Request body is not valid JSON");
       return detail(c, status, error.message || "Bad request");
     }

@@ -1,0 +1,93 @@
+// The routing policy (routing.ts) when providers degrade and teams report wrong answers:
+// the accuracy figure from reportbad alone, and balanced's "failed attempts are free" chain.
+import { describe, expect, it } from "vitest";
+import { blendFigures, route, type Provider, type ProviderObservation, type ProviderState, type RouteResult, type TaskType } from "../src/index.ts";
+
+const NOW = Date.UTC(2025, 0, 15, 12);
+
+function imageProvider(id: string, price: number, seconds: number, accuracy: number): Provider {
+  const tasks: Partial<Record<TaskType, { priceMicro: number; solveSeconds: number; accuracy: number }>> = {
+    ImageToTextTask: { priceMicro: Math.round(price * 1_000_000), solveSeconds: seconds, accuracy },
+  };
+  return { id, protocol: "twocaptcha", baseUrl: `https://${id}.example`, apiKey: `key-${id}`, enabled: true, tasks };
+}
+
+const obs = (o: Partial<ProviderObservation>): ProviderObservation => ({
+  attempts: 0,
+  solved: 0,
+  unsolvable: 0,
+  errors: 0,
+  solveSecondsTotal: 0,
+  reportsGood: 0,
+  reportsBad: 0,
+  ...o,
+});
+const observed = (providerId: string, o: Partial<ProviderObservation>): ProviderState => ({ providerId, observed: { ImageToTextTask: obs(o) } });
+
+function routedTo(result: RouteResult): string {
+  if (result.kind !== "routed") throw new Error(`expected a provider, got ${JSON.stringify(result)}`);
+  return result.provider.id;
+}
+
+const cheap = imageProvider("cheap", 0.075, 3, 0.9);
+const usual = imageProvider("usual", 0.1, 3, 0.9);
+const balanced = { type: "ImageToTextTask", priority: "balanced" } as const;
+
+describe("accuracy from reportbad", () => {
+  it("an answer nobody reported bad counts as right: the most used provider does not sink under its complaints", () => {
+    // 1000 answers, 50 reported bad, no reportgood (teams rarely send it): 95% right, not 0%.
+    const f = blendFigures(cheap, "ImageToTextTask", "balanced", obs({ attempts: 1000, solved: 1000, solveSecondsTotal: 3000, reportsBad: 50 }))!;
+    expect(f.accuracy).toBeCloseTo((20 * 0.9 + 950) / 1020, 9);
+    expect(routedTo(route(balanced, [cheap, usual], [observed("cheap", { attempts: 1000, solved: 1000, solveSecondsTotal: 3000, reportsBad: 50 })], { nowMs: NOW }))).toBe("cheap");
+  });
+
+  it("a provider whose answers are often reported bad loses balanced traffic to a dearer, right one", () => {
+    const complaints = observed("cheap", { attempts: 1000, solved: 1000, solveSecondsTotal: 3000, reportsBad: 400 }); // 61% right: 0.075 / 0.61 > 0.1 / 0.9
+    expect(routedTo(route(balanced, [cheap, usual], [complaints], { nowMs: NOW }))).toBe("usual");
+  });
+
+  it("reportgood confirms what is assumed; reports without recorded answers still count (as a sample)", () => {
+    const withGood = blendFigures(cheap, "ImageToTextTask", "balanced", obs({ attempts: 100, solved: 100, reportsGood: 40, reportsBad: 10 }))!;
+    const withoutGood = blendFigures(cheap, "ImageToTextTask", "balanced", obs({ attempts: 100, solved: 100, reportsBad: 10 }))!;
+    expect(withGood.accuracy).toBe(withoutGood.accuracy);
+    const reportsOnly = blendFigures(cheap, "ImageToTextTask", "balanced", obs({ reportsGood: 30, reportsBad: 10 }))!;
+    expect(reportsOnly.accuracy).toBeCloseTo((20 * 0.9 + 30) / 60, 9);
+  });
+});
+
+describe("balanced: failed attempts are not charged", () => {
+  // The cheap provider now answers half of its captchas (and slower): failing over costs time, not money.
+  const halfFailing = observed("cheap", { attempts: 1000, solved: 500, unsolvable: 500, solveSecondsTotal: 500 * 9 });
+
+  it("a cheap provider that fails half its captchas stays first while trying it, then failing over, is cheaper", () => {
+    const result = route(balanced, [cheap, usual], [halfFailing], { nowMs: NOW });
+    expect(routedTo(result)).toBe("cheap");
+    if (result.kind !== "routed") return;
+    const [first, second] = result.candidates;
+    // cheap then usual: (0.5·0.075 + 0.5·0.97·0.1) / (0.5·acc + 0.5·0.97·0.9), times the latency factor.
+    const c = first!;
+    const u = second!;
+    const chain = ((c.success * c.priceMicro + (1 - c.success) * u.success * u.priceMicro) / (c.success * c.accuracy + (1 - c.success) * u.success * u.accuracy)) * (1 + c.expectedSeconds / 600);
+    expect(c.score).toBeCloseTo(chain, 6);
+    expect(c.score).toBeLessThan(u.score);
+  });
+
+  it("but speed leaves it for the provider that answers at once", () => {
+    expect(routedTo(route({ ...balanced, priority: "speed" }, [cheap, usual], [halfFailing], { nowMs: NOW }))).toBe("usual");
+  });
+
+  it("a provider that almost never answers is not tried first, however cheap", () => {
+    const dead = observed("cheap", { attempts: 1000, solved: 30, unsolvable: 970, solveSecondsTotal: 30 * 3 });
+    expect(routedTo(route(balanced, [cheap, usual], [dead], { nowMs: NOW }))).toBe("usual");
+  });
+
+  it("as the only candidate (or the last one after failovers) it is scored alone", () => {
+    const result = route({ ...balanced, exclude: new Set(["usual"]) }, [cheap, usual], [halfFailing], { nowMs: NOW });
+    expect(routedTo(result)).toBe("cheap");
+    if (result.kind === "routed") {
+      const f = result.candidates[0]!;
+      expect(f.score).toBeCloseTo((f.priceMicro / f.accuracy) * (1 + f.expectedSeconds / 600), 6);
+      expect(result.reason).toMatch(/only candidate/);
+    }
+  });
+});
