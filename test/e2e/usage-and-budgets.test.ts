@@ -63,6 +63,23 @@ describe("usage reports and monthly budgets", () => {
     expect(onlyB.body.rows.map((r: { team_id: string }) => r.team_id)).toEqual([b.teamId]);
   });
 
+  it("a reportbad the upstream records refunds the charge: balance, credits_used, the usage report and the month agree", async () => {
+    const t = await createTeam(stack, "refunded", 5);
+    const submitted = await t.api.request("POST", "/v2/solver/image", { body: { image: fakeImage() } });
+    const result = await waitForEnd(t.api, submitted.body.task_id);
+    expect(result.status).toBe("completed");
+    const charged = micro(result.credits_used);
+    expect(charged).toBeGreaterThan(0);
+    const report = await t.api.request("POST", `/v2/solver/task/${result.task_id}/report`, { body: { correct: false } });
+    expect(report.body).toMatchObject({ upstream: "recorded", refunded: result.credits_used });
+    expect((await t.api.request("GET", `/v2/solver/result/${result.task_id}`)).body).toMatchObject({ credits_used: 0, refunded: result.credits_used, report: "bad" });
+    const account = (await t.api.request("GET", "/v2/account")).body;
+    expect(account).toMatchObject({ balance: 5, reserved: 0, budget_used: 0 });
+    const usage = (await t.api.request("GET", "/v2/usage")).body;
+    expect(usage.totals).toMatchObject({ tasks: 1, completed: 1, credits_used: 0 });
+    expect((await t.api.request("POST", `/v2/solver/task/${result.task_id}/report`, { body: { correct: false } })).status).toBe(409);
+  });
+
   it("rejects bad dates and groups with a 400 naming the problem", async () => {
     const a = await createTeam(stack, "team-c", 1);
     for (const [query, fragment] of [

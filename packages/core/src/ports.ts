@@ -39,10 +39,16 @@ export interface MoneyMove {
   reserveMicro?: Micro;
   chargeMicro?: Micro;
   releaseMicro?: Micro;
+  /** refundMicro: given back from what was charged (a reportbad the upstream accepted). */
+  refundMicro?: Micro;
 }
 
-/** A finished task's contribution to the usage rollups (written with its settlement). */
+/**
+ * A task's contribution to the usage rollups, written in its own transaction: "ended" counts the
+ * task and what it was charged; "refund" takes a refunded charge back out (same day and row).
+ */
 export interface UsageEvent {
+  kind: "ended" | "refund";
   teamId: string;
   day: string; // YYYY-MM-DD, UTC
   type: TaskType;

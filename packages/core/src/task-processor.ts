@@ -335,6 +335,7 @@ async function endTask(
   const money: MoneyMove = { chargeMicro, releaseMicro: base.reservedMicro - chargeMicro };
   const solvedBy = record.attempts.find((a) => a.state === "solved");
   const usage: UsageEvent = {
+    kind: "ended",
     teamId: record.teamId,
     day: new Date(record.createdAt).toISOString().slice(0, 10),
     type: record.type,

@@ -7,7 +7,7 @@ import { isoTime } from "./clock.ts";
 import { commit } from "./commit.ts";
 import type { RouterContext } from "./context.ts";
 import { badRequest, conflict, DomainError, notFound, paymentRequired, unavailable } from "./errors.ts";
-import { creditsToMicro, microToCreditsString } from "./money.ts";
+import { creditsToMicro, microToCredits, microToCreditsString } from "./money.ts";
 import { route } from "./routing.ts";
 import { attemptWindowSeconds, firstWaitSeconds, MAX_DELAY_SECONDS, taskDeadlineSeconds } from "./schedule.ts";
 import { currentAttempt, isFinished, resultView, taskSummaryView, type TaskRecord, type TaskStatus } from "./task.ts";
@@ -186,8 +186,23 @@ export async function reportTask(ctx: RouterContext, teamId: string, taskId: str
       ctx.logger.warn("upstream report not recorded", { task_id: taskId, provider: provider.id, code: outcome.error.code });
     }
   }
-  const written = await commit(ctx, task, { ...task, report: correct ? "good" : "bad" });
+  // The upstream refunds a wrong answer it accepts a reportbad for; so does the router.
+  const refund = !correct && upstream === "recorded" ? (task.chargedMicro ?? 0) : 0;
+  const next: TaskRecord = { ...task, report: correct ? "good" : "bad", ...(refund > 0 ? { chargedMicro: 0, refundedMicro: refund } : {}) };
+  const written =
+    refund > 0
+      ? await commit(ctx, task, next, { refundMicro: refund }, {
+          kind: "refund",
+          teamId: task.teamId,
+          day: new Date(task.createdAt).toISOString().slice(0, 10),
+          type: task.type,
+          providerId: attempt?.providerId ?? "none",
+          completed: true,
+          chargedMicro: -refund,
+          solveSeconds: 0,
+        })
+      : await commit(ctx, task, next);
   if (!written.ok) throw conflict(`Task ${taskId} was reported at the same time; only one report counts`);
   if (attempt) await ctx.providerStates.recordReport(attempt.providerId, task.type, correct);
-  return { message: "Report recorded", task_id: taskId, correct, upstream };
+  return { message: "Report recorded", task_id: taskId, correct, upstream, refunded: microToCredits(refund) };
 }

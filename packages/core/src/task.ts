@@ -57,6 +57,8 @@ export interface TaskRecord {
   /** Credits this task holds now (reserved at submit, released or charged at the end). */
   reservedMicro: Micro;
   chargedMicro?: Micro;
+  /** Given back after a reportbad the upstream accepted (chargedMicro is then 0). */
+  refundedMicro?: Micro;
   maxPriceMicro?: Micro;
   callbackUrl?: string;
   idempotencyKey?: string;
@@ -86,6 +88,7 @@ export function resultView(task: TaskRecord) {
     processing_time: task.completedAt !== undefined ? seconds(task.completedAt - task.createdAt) : null,
     credits_used: task.chargedMicro !== undefined ? microToCredits(task.chargedMicro) : null,
     error: task.error ?? null,
+    refunded: task.refundedMicro !== undefined ? microToCredits(task.refundedMicro) : null,
     provider: solvedAttempt?.providerId ?? currentAttempt(task)?.providerId ?? null,
     routing: task.routing.reason,
     priority: task.priority,

@@ -209,16 +209,17 @@ export class FakeTeamStore implements TeamStore {
     const reserve = money.reserveMicro ?? 0;
     const charge = money.chargeMicro ?? 0;
     const release = money.releaseMicro ?? 0;
-    for (const amount of [reserve, charge, release]) {
+    const refund = money.refundMicro ?? 0;
+    for (const amount of [reserve, charge, release, refund]) {
       if (!Number.isSafeInteger(amount) || amount < 0) throw new Error(`bad money move ${JSON.stringify(money)}`);
     }
     if (reserve > 0 && team.balanceMicro < reserve) return false;
     if (check) return true;
-    team.balanceMicro += release - reserve;
+    team.balanceMicro += release + refund - reserve;
     team.reservedMicro += reserve - charge - release;
-    team.chargedMicro += charge;
+    team.chargedMicro += charge - refund;
     const key = `${teamId}#${month}`;
-    this.months.set(key, (this.months.get(key) ?? 0) + reserve - release);
+    this.months.set(key, (this.months.get(key) ?? 0) + reserve - release - refund);
     return true;
   }
 }
@@ -380,9 +381,11 @@ export class FakeUsageStore implements UsageStore {
         chargedMicro: 0,
         solveSecondsTotal: 0,
       };
-      r.tasks++;
-      if (u.completed) r.completed++;
-      else r.failed++;
+      if (u.kind === "ended") {
+        r.tasks++;
+        if (u.completed) r.completed++;
+        else r.failed++;
+      }
       r.chargedMicro += u.chargedMicro;
       r.solveSecondsTotal += u.solveSeconds;
       rollups.set(key, r);

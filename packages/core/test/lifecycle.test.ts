@@ -10,6 +10,7 @@ import {
   listTasks,
   MoneyFormatError,
   reportTask,
+  usageReport,
   resultView,
   type TaskType,
 } from "../src/index.ts";
@@ -82,7 +83,7 @@ describe("a task completes", () => {
     expectSettled(w, team.teamId, { balance: "0.9", charged: "0.1" });
     expect(w.adapters.twocaptcha.callsOf("submit")).toHaveLength(1);
     expect(w.tasks.usage).toEqual([
-      { teamId: team.teamId, day: "2025-01-15", type: "ImageToTextTask", providerId: "alpha", completed: true, chargedMicro: credits("0.1"), solveSeconds: 10 },
+      { kind: "ended", teamId: team.teamId, day: "2025-01-15", type: "ImageToTextTask", providerId: "alpha", completed: true, chargedMicro: credits("0.1"), solveSeconds: 10 },
     ]);
     expect(w.providerStates.states.get("alpha")?.observed.ImageToTextTask).toMatchObject({ attempts: 1, solved: 1 });
   });
@@ -293,14 +294,32 @@ describe("tasks of a team", () => {
     await w.runner.runUntilFinished(task_id);
     const upstreamId = w.adapters.twocaptcha.callsOf("poll")[0]!.upstreamId;
 
-    expect(await reportTask(w.ctx, team.teamId, task_id, false)).toEqual({ message: "Report recorded", task_id, correct: false, upstream: "recorded" });
+    expect(await reportTask(w.ctx, team.teamId, task_id, false)).toEqual({ message: "Report recorded", task_id, correct: false, upstream: "recorded", refunded: 0.1 });
     expect(w.adapters.twocaptcha.callsOf("report")).toMatchObject([{ providerId: "alpha", upstreamId, correct: false }]);
     expect(w.providerStates.states.get("alpha")?.observed.ImageToTextTask).toMatchObject({ reportsBad: 1, reportsGood: 0 });
     expect((await getResult(w.ctx, team.teamId, task_id)).report).toBe("bad");
     await expectDomainError(reportTask(w.ctx, team.teamId, task_id, true), 409, `Task ${task_id} was already reported as bad`);
     expect(w.adapters.twocaptcha.callsOf("report")).toHaveLength(1);
-    expect(w.teams.peek(team.teamId).chargedMicro).toBe(credits("0.1"));
+    // The upstream accepted the reportbad (and refunds it): the team gets the charge back, once.
+    expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("1"), chargedMicro: 0, reservedMicro: 0 });
+    expect(await getResult(w.ctx, team.teamId, task_id)).toMatchObject({ credits_used: 0, refunded: 0.1 });
+    const usage = await usageReport(w.ctx, {}, { teamId: team.teamId });
+    expect(usage.totals).toMatchObject({ tasks: 1, completed: 1, credits_used: 0 });
+    expect(w.violations).toEqual([]);
     await expectDomainError(reportTask(w.ctx, "someone-else", task_id, true), 404, `Task ${task_id} not found`);
+  });
+
+  it("a reportgood, or a reportbad the upstream did not record, refunds nothing", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("1"));
+    const good = await w.submit(team.teamId, "ImageToTextTask");
+    const bad = await w.submit(team.teamId, "ImageToTextTask");
+    await w.runner.runUntilFinished(good.task_id);
+    await w.runner.runUntilFinished(bad.task_id);
+    expect((await reportTask(w.ctx, team.teamId, good.task_id, true)).refunded).toBe(0);
+    w.adapters.twocaptcha.onReport("alpha", upstreamError("bad_request", "ERROR_REPORT_NOT_RECORDED"));
+    expect(await reportTask(w.ctx, team.teamId, bad.task_id, false)).toMatchObject({ upstream: "failed", refunded: 0 });
+    expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("0.8"), chargedMicro: credits("0.2") });
   });
 
   it("an upstream that cannot take reports still records the report here", async () => {

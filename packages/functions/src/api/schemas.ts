@@ -33,6 +33,7 @@ export const ResultSchema = z
     processing_time: z.number().nullable(),
     credits_used: z.number().nullable(),
     error: z.string().nullable(),
+    refunded: z.number().nullable().openapi({ description: "Credits given back after a reportbad the upstream accepted" }),
     provider: z.string().nullable(),
     routing: z.string(),
     priority: z.enum(["speed", "balanced", "accuracy"]),
@@ -86,6 +87,7 @@ export const ReportAnswerSchema = z.object({
   task_id: z.string(),
   correct: z.boolean(),
   upstream: z.enum(["recorded", "not_supported", "failed"]),
+  refunded: z.number().openapi({ description: "Credits given back (a reportbad the upstream accepted refunds the charge)" }),
 });
 
 export const PricingSchema = z

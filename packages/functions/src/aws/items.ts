@@ -2,6 +2,7 @@
  * Item keys and the write fragments several stores share (see table-definition.ts).
  */
 import type { MoneyMove, TaskStatus, UsageEvent } from "@solver-router/core";
+import type { TransactItem } from "./transact.ts";
 
 export const keys = {
   team: (teamId: string) => ({ pk: `TEAM#${teamId}`, sk: "TEAM" }),
@@ -24,16 +25,17 @@ export function teamMoneyUpdate(table: string, teamId: string, money: MoneyMove)
   const reserve = money.reserveMicro ?? 0;
   const charge = money.chargeMicro ?? 0;
   const release = money.releaseMicro ?? 0;
-  if (reserve === 0 && charge === 0 && release === 0) return undefined;
+  const refund = money.refundMicro ?? 0;
+  if (reserve === 0 && charge === 0 && release === 0 && refund === 0) return undefined;
   return {
     TableName: table,
     Key: keys.team(teamId),
-    UpdateExpression: "SET balance = balance + :balanceDelta, reserved = reserved + :reservedDelta, charged = charged + :charge",
+    UpdateExpression: "SET balance = balance + :balanceDelta, reserved = reserved + :reservedDelta, charged = charged + :chargedDelta",
     ConditionExpression: reserve > 0 ? "attribute_exists(pk) AND balance >= :reserve" : "attribute_exists(pk)",
     ExpressionAttributeValues: {
-      ":balanceDelta": release - reserve,
+      ":balanceDelta": release + refund - reserve,
       ":reservedDelta": reserve - charge - release,
-      ":charge": charge,
+      ":chargedDelta": charge - refund,
       ...(reserve > 0 ? { ":reserve": reserve } : {}),
     },
   };
@@ -44,7 +46,7 @@ export function teamMoneyUpdate(table: string, teamId: string, money: MoneyMove)
  * were charged (reservations in, releases out). Undefined when nothing changes.
  */
 export function budgetMonthUpdate(table: string, teamId: string, month: string, money: MoneyMove) {
-  const delta = (money.reserveMicro ?? 0) - (money.releaseMicro ?? 0);
+  const delta = (money.reserveMicro ?? 0) - (money.releaseMicro ?? 0) - (money.refundMicro ?? 0);
   if (delta === 0) return undefined;
   return {
     TableName: table,
@@ -54,41 +56,50 @@ export function budgetMonthUpdate(table: string, teamId: string, month: string, 
   };
 }
 
-/** The usage rollup increment and, when credits were charged, the ledger line. */
-export function usageWrites(table: string, usage: UsageEvent, taskId: string, atMs: number) {
-  const writes: { Update?: Record<string, unknown>; Put?: Record<string, unknown> }[] = [
-    {
-      Update: {
-        TableName: table,
-        Key: keys.usage(usage.teamId, usage.day, usage.type, usage.providerId),
-        // gsi1 ("USAGE", day#team#type#provider) lets the admin report read every team's days.
-        UpdateExpression:
-          "SET team_id = :team, #day = :day, task_type = :type, provider = :provider, gsi1pk = :usage, gsi1sk = :daySort ADD tasks :one, completed :completed, failed :failed, credits_micro :charged, solve_ms :solveMs",
-        ExpressionAttributeNames: { "#day": "day" },
-        ExpressionAttributeValues: {
-          ":team": usage.teamId,
-          ":day": usage.day,
-          ":type": usage.type,
-          ":provider": usage.providerId,
-          ":usage": "USAGE",
-          ":daySort": `${usage.day}#${usage.teamId}#${usage.type}#${usage.providerId}`,
-          ":one": 1,
-          ":completed": usage.completed ? 1 : 0,
-          ":failed": usage.completed ? 0 : 1,
-          ":charged": usage.chargedMicro,
-          ":solveMs": Math.round(usage.solveSeconds * 1000),
-        },
+/**
+ * The usage rollup increment and the ledger line: an ended task counts once with what it was
+ * charged; a refund takes its amount back out of the same row and adds a refund line.
+ */
+export function usageWrites(table: string, usage: UsageEvent, taskId: string, atMs: number): TransactItem[] {
+  const counted = usage.kind === "ended";
+  const rollup: TransactItem = {
+    Update: {
+      TableName: table,
+      Key: keys.usage(usage.teamId, usage.day, usage.type, usage.providerId),
+      // gsi1 ("USAGE", day#team#type#provider) lets the admin report read every team's days.
+      UpdateExpression:
+        "SET team_id = :team, #day = :day, task_type = :type, provider = :provider, gsi1pk = :usage, gsi1sk = :daySort " +
+        "ADD tasks :tasks, completed :completed, failed :failed, credits_micro :charged, solve_ms :solveMs",
+      ExpressionAttributeNames: { "#day": "day" },
+      ExpressionAttributeValues: {
+        ":team": usage.teamId,
+        ":day": usage.day,
+        ":type": usage.type,
+        ":provider": usage.providerId,
+        ":usage": "USAGE",
+        ":daySort": `${usage.day}#${usage.teamId}#${usage.type}#${usage.providerId}`,
+        ":tasks": counted ? 1 : 0,
+        ":completed": counted && usage.completed ? 1 : 0,
+        ":failed": counted && !usage.completed ? 1 : 0,
+        ":charged": usage.chargedMicro,
+        ":solveMs": Math.round(usage.solveSeconds * 1000),
       },
     },
-  ];
-  if (usage.chargedMicro > 0) {
-    writes.push({
-      Put: {
-        TableName: table,
-        Item: { ...keys.ledger(usage.teamId, atMs, taskId), kind: "charge", task_id: taskId, amount_micro: usage.chargedMicro, provider: usage.providerId, task_type: usage.type },
-        ConditionExpression: "attribute_not_exists(pk)",
+  };
+  if (usage.chargedMicro === 0) return [rollup];
+  const ledger: TransactItem = {
+    Put: {
+      TableName: table,
+      Item: {
+        ...keys.ledger(usage.teamId, atMs, `${taskId}#${usage.kind}`),
+        kind: counted ? "charge" : "refund",
+        task_id: taskId,
+        amount_micro: usage.chargedMicro,
+        provider: usage.providerId,
+        task_type: usage.type,
       },
-    });
-  }
-  return writes as never[];
+      ConditionExpression: "attribute_not_exists(pk)",
+    },
+  };
+  return [rollup, ledger];
 }
