@@ -24,7 +24,9 @@
  *              cheap provider that fails often stays first while failing over is still cheaper
  *              (its failures cost time, which the latency penalty weighs: seconds / success).
  * Ties go to the cheaper, then to the id. A small exploration share (balanced only) sends a
- * task to the least-observed other candidate so every provider keeps producing figures.
+ * task to the least-observed other candidate whose score is within EXPLORATION_BAND of the
+ * best, so close competitors keep producing figures; a clearly worse provider is never paid to
+ * explore (its figures come back when old observations leave the window).
  */
 import type { Micro } from "./money.ts";
 import { microToCreditsString } from "./money.ts";
@@ -33,6 +35,8 @@ import { priceAt, type Provider } from "./providers.ts";
 import type { Priority, TaskType } from "./task-types.ts";
 
 export const PRIOR_WEIGHT = 20;
+/** Exploration only considers candidates scoring at most this much worse than the best. */
+export const EXPLORATION_BAND = 0.1;
 const PRIOR_SUCCESS = 0.97;
 const LATENCY_PENALTY_SECONDS = 600;
 
@@ -180,8 +184,9 @@ export function route(
   const best = ranked[0]!;
   const candidates = ranked.map((c) => c.figures);
   const share = options.explorationShare ?? 0;
-  if (request.priority === "balanced" && ranked.length > 1 && share > 0 && (options.random ?? Math.random)() < share) {
-    const explored = ranked.slice(1).sort((a, b) => a.figures.samples - b.figures.samples || byScore(a.figures, b.figures))[0]!;
+  const close = ranked.slice(1).filter((c) => c.figures.score <= best.figures.score * (1 + EXPLORATION_BAND));
+  if (request.priority === "balanced" && close.length > 0 && share > 0 && (options.random ?? Math.random)() < share) {
+    const explored = close.sort((a, b) => a.figures.samples - b.figures.samples || byScore(a.figures, b.figures))[0]!;
     return {
       kind: "routed",
       provider: explored.provider,

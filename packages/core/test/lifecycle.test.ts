@@ -127,18 +127,27 @@ describe("a task completes", () => {
 });
 
 describe("exploration", () => {
-  it("with a share > 0 and a deterministic draw, a balanced task goes to the other provider and reserves its price", async () => {
+  it("with a share > 0 and a deterministic draw, a balanced task goes to a close other provider and reserves its price", async () => {
+    // close costs 5% more than alpha: within the exploration band (beta, 50% more, is not).
+    const close = provider("close", "solverv2", { ImageToTextTask: { price: "0.105", seconds: 10, accuracy: 0.9 } });
     const draws = [0.01, 0.9];
-    const w = createWorld({ providers: [alpha, beta], explorationShare: 0.05, random: () => draws.shift()! });
+    const w = createWorld({ providers: [alpha, close], explorationShare: 0.05, random: () => draws.shift()! });
     const team = w.teams.seed(credits("1"));
     const explored = await w.submit(team.teamId, "ImageToTextTask");
     const plain = await w.submit(team.teamId, "ImageToTextTask");
-    expect(w.tasks.peek(explored.task_id).routing).toEqual({ providerId: "beta", reason: "exploration: beta has 0 observed attempts" });
+    expect(w.tasks.peek(explored.task_id).routing).toEqual({ providerId: "close", reason: "exploration: close has 0 observed attempts" });
     expect(w.tasks.peek(plain.task_id).routing.providerId).toBe("alpha");
-    expect(w.teams.peek(team.teamId).reservedMicro).toBe(credits("0.25"));
+    expect(w.teams.peek(team.teamId).reservedMicro).toBe(credits("0.205"));
     await w.runner.runUntilFinished([explored.task_id, plain.task_id]);
-    expect((await getResult(w.ctx, team.teamId, explored.task_id)).provider).toBe("beta");
-    expectSettled(w, team.teamId, { balance: "0.75", charged: "0.25" });
+    expect((await getResult(w.ctx, team.teamId, explored.task_id)).provider).toBe("close");
+    expectSettled(w, team.teamId, { balance: "0.795", charged: "0.205" });
+  });
+
+  it("never explores a provider scoring more than 10% worse", async () => {
+    const w = createWorld({ providers: [alpha, beta], explorationShare: 1, random: () => 0 });
+    const team = w.teams.seed(credits("1"));
+    const { task_id } = await w.submit(team.teamId, "ImageToTextTask");
+    expect(w.tasks.peek(task_id).routing.providerId).toBe("alpha");
   });
 });
 
