@@ -29,8 +29,11 @@ import { isRecord } from "../json.ts";
 import { imageSize } from "./image-size.ts";
 
 export const ACEDATA_PATH = "/captcha/recognition/hcaptcha";
-/** The call is the solve, so it may take long; seed 003 names no figure. */
-export const ACEDATA_DEFAULT_TIMEOUT_MS = 60_000;
+/**
+ * The call is the solve, so it may take long; seed 003 names no figure. It must end well inside
+ * the worker's 60 s time limit (infra/queue.ts), or Lambda would kill the whole batch.
+ */
+export const ACEDATA_DEFAULT_TIMEOUT_MS = 45_000;
 const KEY_COOLDOWN_SECONDS = 600;
 
 export interface AcedataAdapterOptions {
