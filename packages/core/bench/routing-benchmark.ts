@@ -1,11 +1,15 @@
 /**
- * Routing benchmark (`pnpm bench:routing [--seed N] [--tasks N]`): the real routing policy
+ * Routing benchmark (`pnpm bench:routing [--seed N] [--tasks N] [--buckets N] [--bucket-minutes N]`):
+ * the real routing policy
  * against simulated providers with the seeds' prices and speeds and a hidden true behaviour,
  * one of which degrades midway and another has a short outage; compared, per priority, with
  * sending every task to one provider alone. Deterministic for a seed. See simulator.ts for the
- * lifecycle rules and scenario.ts for the providers' hidden behaviour.
+ * lifecycle rules and scenario.ts for the providers' hidden behaviour. --buckets and
+ * --bucket-minutes change the observation window (observations.ts) for experiments; --buckets 0
+ * counts every observation since the start (the lifetime counters the router had before).
  */
 import { microToCreditsString } from "../src/money.ts";
+import { OBSERVATION_WINDOW, type ObservationWindow } from "../src/observations.ts";
 import { priceAt, type Provider } from "../src/providers.ts";
 import { PRIORITIES, TASK_TYPES, type Priority, type TaskType } from "../src/task-types.ts";
 import { credits, figures, mixWeighted, ofTypes, pct, secs, table, type Figures } from "./metrics.ts";
@@ -15,20 +19,38 @@ import { generateTasks, simulate, timelineOf, type SimTask, type TaskOutcome } f
 /** The router's exploration share in production (functions/src/runtime.ts default). */
 const EXPLORATION_SHARE = 0.02;
 
-function parseArgs(argv: readonly string[]): { seed: number; tasks: number } {
-  const options = { seed: 42, tasks: 10_000 };
+interface Args {
+  seed: number;
+  tasks: number;
+  window: ObservationWindow;
+}
+
+const FLAGS = { "--seed": "seed", "--tasks": "tasks", "--buckets": "buckets", "--bucket-minutes": "bucketMinutes" } as const;
+
+function parseArgs(argv: readonly string[]): Args {
+  const options = { seed: 42, tasks: 10_000, buckets: OBSERVATION_WINDOW.buckets, bucketMinutes: OBSERVATION_WINDOW.bucketMs / 60_000 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split("=", 2) as [string, string | undefined];
-    if (flag !== "--seed" && flag !== "--tasks") {
+    if (!(flag in FLAGS)) {
       if (flag === "--") continue;
-      throw new Error(`unknown argument ${argv[i]} (use --seed N, --tasks N)`);
+      throw new Error(`unknown argument ${argv[i]} (use --seed N, --tasks N, --buckets N, --bucket-minutes N)`);
     }
+    const key = FLAGS[flag as keyof typeof FLAGS];
     const value = Number(inline ?? argv[++i]);
-    if (!Number.isInteger(value) || value < 0 || (flag === "--tasks" && value < 1)) throw new Error(`${flag} needs a whole number`);
-    options[flag === "--seed" ? "seed" : "tasks"] = value;
+    if (!Number.isInteger(value) || value < 0 || ((key === "tasks" || key === "bucketMinutes") && value < 1)) throw new Error(`${flag} needs a whole number`);
+    options[key] = value;
   }
-  return options;
+  const window: ObservationWindow =
+    options.buckets === 0
+      ? { bucketMs: Number.MAX_SAFE_INTEGER, buckets: 1 } // one bucket that never ends: lifetime counters
+      : { bucketMs: options.bucketMinutes * 60_000, buckets: options.buckets };
+  return { seed: options.seed, tasks: options.tasks, window };
 }
+
+const describeWindow = (w: ObservationWindow) =>
+  w.bucketMs === Number.MAX_SAFE_INTEGER
+    ? "every observation since the start (lifetime counters)"
+    : `the last ${w.buckets} buckets of ${w.bucketMs / 60_000} min (${((w.buckets - 1) * w.bucketMs) / 60_000}-${(w.buckets * w.bucketMs) / 60_000} min)`;
 
 interface Run {
   name: string;
@@ -36,18 +58,25 @@ interface Run {
   outcomes: TaskOutcome[];
 }
 
-function runPriority(seed: number, scenario: Scenario, tasks: readonly SimTask[], providers: readonly Provider[], priority: Priority): { router: Run; alone: Run[] } {
+function runPriority(
+  seed: number,
+  scenario: Scenario,
+  tasks: readonly SimTask[],
+  providers: readonly Provider[],
+  priority: Priority,
+  observationWindow: ObservationWindow,
+): { router: Run; alone: Run[] } {
   const all = new Set(TASK_TYPES);
   const timeline = timelineOf(tasks, scenario);
   const router: Run = {
     name: "router",
     types: all,
-    outcomes: simulate({ seed, providers, tasks, priority, scenario, timeline, explorationShare: EXPLORATION_SHARE }).outcomes,
+    outcomes: simulate({ seed, providers, tasks, priority, scenario, timeline, explorationShare: EXPLORATION_SHARE, observationWindow }).outcomes,
   };
   const alone = providers.map((provider): Run => {
     const types = new Set(Object.keys(provider.tasks) as TaskType[]);
     const served = tasks.filter((t) => types.has(t.type));
-    const outcomes = simulate({ seed, providers: [provider], tasks: served, priority, scenario, timeline, explorationShare: 0 }).outcomes;
+    const outcomes = simulate({ seed, providers: [provider], tasks: served, priority, scenario, timeline, explorationShare: 0, observationWindow }).outcomes;
     return { name: provider.id, types, outcomes };
   });
   return { router, alone };
@@ -72,7 +101,7 @@ const scenarioFor = (count: number): Scenario => ({
 });
 
 function main() {
-  let args: { seed: number; tasks: number };
+  let args: Args;
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (error) {
@@ -80,7 +109,7 @@ function main() {
     process.exitCode = 2;
     return;
   }
-  const { seed, tasks: count } = args;
+  const { seed, tasks: count, window } = args;
   const scenario = scenarioFor(count);
   const started = Date.now();
   const providers = benchmarkProviders();
@@ -94,6 +123,7 @@ function main() {
       `${scenario.outage.provider} answers HTTP 500 for ${scenario.outage.seconds} s from task ${scenario.outage.afterTask}; ` +
       `teams report ${pct(scenario.reportBadRate)} of wrong answers (reportbad); router exploration share ${EXPLORATION_SHARE} (balanced).`,
   );
+  console.log(`Observed figures: ${describeWindow(window)}.`);
   console.log("Providers (table price per priority speed/balanced/accuracy, table s, table accuracy → hidden truth: success, accuracy, median s):");
   for (const p of providers) {
     for (const [type, pricing] of Object.entries(p.tasks) as [TaskType, NonNullable<Provider["tasks"][TaskType]>][]) {
@@ -116,7 +146,7 @@ function main() {
   const verdicts: { provider: string; ok: boolean; text: string; alone: number; aloneAnswered: number; router: number; routerAnswered: number }[] = [];
   let balancedRouter: (Figures & { weighted: number }) | undefined;
   for (const priority of PRIORITIES) {
-    const { router, alone } = runPriority(seed, scenario, tasks, providers, priority);
+    const { router, alone } = runPriority(seed, scenario, tasks, providers, priority, window);
     const r = figures(router.outcomes);
     const rWeighted = mixWeighted(router.outcomes, TASK_MIX, router.types);
     if (priority === "balanced") balancedRouter = { ...r, weighted: rWeighted };

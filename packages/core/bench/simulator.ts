@@ -17,12 +17,15 @@
  *  - solved: charge the solving attempt's price, nothing for the failed ones;
  *  - the shared provider state is updated exactly like the worker's ProviderStateStore calls
  *    (recordAttempt solved/unsolvable/error with the solve seconds, setCooldown that never
- *    shortens a longer cooldown, recordReport when a team reports).
+ *    shortens a longer cooldown, recordReport when a team reports), and read like it: the
+ *    observed figures are those of the observation window (observations.ts: the buckets of
+ *    the last hour), as DynamoProviderStateStore.list() returns them.
  * The providers' behaviour is the hidden truth of scenario.ts, drawn from keyed randomness so
  * that every run sees the same luck for the same task on the same provider.
  */
 import type { Micro } from "../src/money.ts";
-import type { ProviderObservation, ProviderState } from "../src/ports.ts";
+import { OBSERVATION_WINDOW, ObservationBuckets, windowStartOf, type ObservationWindow } from "../src/observations.ts";
+import type { ProviderState } from "../src/ports.ts";
 import type { Provider } from "../src/providers.ts";
 import { route } from "../src/routing.ts";
 import {
@@ -96,6 +99,8 @@ export interface SimulationInput {
   /** When the degradation and the outage begin (simulated ms), from the full task stream. */
   timeline: Timeline;
   explorationShare: number;
+  /** The observation window the provider state keeps (default: the store's, OBSERVATION_WINDOW). */
+  observationWindow?: ObservationWindow;
 }
 
 export interface Timeline {
@@ -154,8 +159,7 @@ const PURPOSE = { submit: 1, attempt: 2, transient: 3, poll: 4 } as const;
 export function simulate(input: SimulationInput): SimulationResult {
   const { providers, priority, scenario, seed } = input;
   const explore = mulberry32(mix(seed, 0xe8, stringKey(priority)));
-  const states: ProviderState[] = providers.map((p) => ({ providerId: p.id, observed: {} }));
-  const stateOf = new Map(states.map((s) => [s.providerId, s]));
+  const window = input.observationWindow ?? OBSERVATION_WINDOW;
   const providerOf = new Map(providers.map((p) => [p.id, p]));
   const outcomes: TaskOutcome[] = new Array(input.tasks.length);
   const cooldowns: SimulationResult["cooldowns"] = [];
@@ -210,27 +214,43 @@ export function simulate(input: SimulationInput): SimulationResult {
     return top;
   };
 
-  // ── the shared provider state, as ProviderStateStore updates it ──
-  const observation = (providerId: string, type: TaskType): ProviderObservation => {
-    const state = stateOf.get(providerId)!;
-    return (state.observed[type] ??= { attempts: 0, solved: 0, unsolvable: 0, errors: 0, solveSecondsTotal: 0, reportsGood: 0, reportsBad: 0 });
+  // ── the shared provider state, as ProviderStateStore updates and lists it ──
+  const observations = new ObservationBuckets(window);
+  const cooling = new Map<string, { untilMs: number; reason: string }>();
+  /** Bumped by every write; list() is recomputed when it or the window's start changed. */
+  let version = 0;
+  let listed: { version: number; from: number; states: ProviderState[] } | undefined;
+  const list = (): ProviderState[] => {
+    const from = windowStartOf(now, window);
+    if (listed?.version === version && listed.from === from) return listed.states;
+    const observed = observations.sums(now);
+    const states = providers.map((p): ProviderState => {
+      const cooldown = cooling.get(p.id);
+      return {
+        providerId: p.id,
+        ...(cooldown ? { cooldownUntil: cooldown.untilMs, cooldownReason: cooldown.reason } : {}),
+        observed: observed.get(p.id) ?? {},
+      };
+    });
+    listed = { version, from, states };
+    return states;
   };
   const recordAttempt = (providerId: string, type: TaskType, result: { kind: "solved"; solveSeconds: number } | { kind: "unsolvable" | "error" }) => {
-    const o = observation(providerId, type);
-    o.attempts++;
-    if (result.kind === "solved") {
-      o.solved++;
-      o.solveSecondsTotal += Math.round(result.solveSeconds * 1000) / 1000;
-    } else if (result.kind === "unsolvable") o.unsolvable++;
-    else o.errors++;
+    observations.recordAttempt(providerId, type, result, now);
+    version++;
+  };
+  const recordReport = (providerId: string, type: TaskType, correct: boolean) => {
+    observations.recordReport(providerId, type, correct, now);
+    version++;
   };
   const setCooldown = (providerId: string, untilMs: number, reason: string) => {
-    const state = stateOf.get(providerId)!;
-    if (state.cooldownUntil !== undefined && state.cooldownUntil >= untilMs) return; // never shorten
-    state.cooldownUntil = untilMs;
-    state.cooldownReason = reason;
+    const current = cooling.get(providerId);
+    if (current !== undefined && current.untilMs >= untilMs) return; // never shorten
+    cooling.set(providerId, { untilMs, reason });
+    version++;
     cooldowns.push({ providerId, atMs: now, untilMs, reason });
   };
+  const coolingUntil = (providerId: string) => cooling.get(providerId)?.untilMs ?? 0;
 
   // ── the lifecycle ──
   const schedule = (t: TaskState, atMs: number, run: (t: TaskState) => void) => {
@@ -248,7 +268,7 @@ export function simulate(input: SimulationInput): SimulationResult {
 
   const accept = (task: SimTask, position: number) => {
     const t: TaskState = { task, position, deadlineAt: task.arrivalMs + taskDeadlineSeconds(task.type) * 1000, step: 0, reservedMicro: 0, attempts: [], done: false };
-    const decision = route({ type: task.type, priority }, providers, states, { nowMs: now, explorationShare: input.explorationShare, random: explore });
+    const decision = route({ type: task.type, priority }, providers, list(), { nowMs: now, explorationShare: input.explorationShare, random: explore });
     if (decision.kind === "none") return end(t, { error: decision.reason });
     t.planned = { providerId: decision.provider.id, priceMicro: decision.priceMicro };
     t.reservedMicro = decision.priceMicro;
@@ -259,10 +279,10 @@ export function simulate(input: SimulationInput): SimulationResult {
 
   const choose = (t: TaskState): { kind: "provider"; provider: Provider; priceMicro: Micro } | { kind: "wait"; untilMs: number } | { kind: "none"; reason: string } => {
     const planned = t.planned && providerOf.get(t.planned.providerId);
-    if (t.attempts.length === 0 && planned?.enabled && planned.tasks[t.task.type] && !((stateOf.get(planned.id)?.cooldownUntil ?? 0) > now)) {
+    if (t.attempts.length === 0 && planned?.enabled && planned.tasks[t.task.type] && !(coolingUntil(planned.id) > now)) {
       return { kind: "provider", provider: planned, priceMicro: t.reservedMicro };
     }
-    const decision = route({ type: t.task.type, priority, exclude: excluded(t) }, providers, states, { nowMs: now });
+    const decision = route({ type: t.task.type, priority, exclude: excluded(t) }, providers, list(), { nowMs: now });
     if (decision.kind === "routed") return { kind: "provider", provider: decision.provider, priceMicro: decision.priceMicro };
     if (decision.kind === "cooling" && decision.untilMs < t.deadlineAt - attemptWindowSeconds(t.task.type) * 1000) {
       return { kind: "wait", untilMs: decision.untilMs };
@@ -372,11 +392,7 @@ export function simulate(input: SimulationInput): SimulationResult {
     const reported = correct ? reportDraw < scenario.reportGoodRate : reportDraw < scenario.reportBadRate;
     if (reported) {
       const [lo, hi] = scenario.reportDelaySeconds;
-      at(now + (lo + (hi - lo) * delayDraw) * 1000, () => {
-        const o = observation(attempt.providerId, type);
-        if (correct) o.reportsGood++;
-        else o.reportsBad++;
-      });
+      at(now + (lo + (hi - lo) * delayDraw) * 1000, () => recordReport(attempt.providerId, type, correct));
     }
     end(t, { solvedBy: attempt, correct });
   }
@@ -404,5 +420,5 @@ export function simulate(input: SimulationInput): SimulationResult {
     now = event.at;
     event.run();
   }
-  return { outcomes, states, cooldowns };
+  return { outcomes, states: list(), cooldowns };
 }

@@ -8,6 +8,7 @@ import { isoTime } from "./clock.ts";
 import type { RouterContext } from "./context.ts";
 import { badRequest, notFound } from "./errors.ts";
 import { creditsToMicro, microToCredits } from "./money.ts";
+import { windowStartOf } from "./observations.ts";
 import type { Team } from "./ports.ts";
 import { priceAt } from "./providers.ts";
 import { blendFigures } from "./routing.ts";
@@ -69,11 +70,15 @@ export async function revokeKey(ctx: RouterContext, teamId: string, prefix: stri
   return { message: "Key revoked", team_id: teamId, key_prefix: prefix };
 }
 
-/** GET /v2/admin/providers: configuration, shared cooldowns and the figures routing uses. */
+/**
+ * GET /v2/admin/providers: configuration, shared cooldowns and the figures routing uses.
+ * `observed` counts what was observed since `observed_since` (the observation window).
+ */
 export async function providersView(ctx: RouterContext) {
   const states = new Map((await ctx.providerStates.list()).map((s) => [s.providerId, s]));
   const now = ctx.clock.now();
   return {
+    observed_since: isoTime(windowStartOf(now)),
     providers: ctx.providers.map((provider) => {
       const state = states.get(provider.id);
       const cooling = state?.cooldownUntil !== undefined && state.cooldownUntil > now;

@@ -9,6 +9,7 @@ export * from "./schedule.ts";
 export * from "./task.ts";
 export * from "./ports.ts";
 export * from "./routing.ts";
+export * from "./observations.ts";
 export * from "./context.ts";
 export * from "./commit.ts";
 export * from "./task-service.ts";

@@ -144,6 +144,7 @@ export type AttemptResult =
   | { kind: "error" };
 
 export interface ProviderStateStore {
+  /** Cooldowns, and per provider and type what was observed in the observation window (observations.ts). */
   list(): Promise<ProviderState[]>;
   setCooldown(providerId: string, untilMs: number, reason: string): Promise<void>;
   recordAttempt(providerId: string, type: TaskType, result: AttemptResult): Promise<void>;

@@ -12,9 +12,13 @@
  *    the clock to each message's due time; a delivery that throws comes back after the
  *    visibility timeout; the sweeper runs once a minute.
  *  - ScriptedAdapter: submit/poll/report answers queued per provider and per call.
+ *  - FakeProviderStateStore: observations in time buckets of the world's clock, listed over
+ *    the observation window (observations.ts), as DynamoProviderStateStore keeps them.
  */
 import {
   MICRO_PER_CREDIT,
+  OBSERVATION_WINDOW,
+  ObservationBuckets,
   SOLUTION_KIND,
   handleCallbackMessage,
   handleTaskMessage,
@@ -31,6 +35,7 @@ import {
   type Logger,
   type Micro,
   type MoneyMove,
+  type ObservationWindow,
   type PollOutcome,
   type ProtocolName,
   type Provider,
@@ -396,75 +401,69 @@ export class FakeUsageStore implements UsageStore {
 
 // ── provider state ─────────────────────────────────────────────────────────────────────
 
-const emptyObservation = (): ProviderObservation => ({
-  attempts: 0,
-  solved: 0,
-  unsolvable: 0,
-  errors: 0,
-  solveSecondsTotal: 0,
-  reportsGood: 0,
-  reportsBad: 0,
-});
-
+/**
+ * DynamoProviderStateStore's semantics: a cooldown per provider (never shortened by a later,
+ * shorter one) and observations counted in time buckets (core's observations.ts), `list()`
+ * returning per provider and type the sum over the window that ends at the clock's time.
+ */
 export class FakeProviderStateStore implements ProviderStateStore {
-  readonly states = new Map<string, ProviderState>();
   readonly cooldowns: { providerId: string; untilMs: number; reason: string }[] = [];
+  readonly observations: ObservationBuckets;
+  private readonly cooling = new Map<string, { untilMs: number; reason: string }>();
+
+  constructor(
+    private readonly clock: Clock,
+    window: ObservationWindow = OBSERVATION_WINDOW,
+  ) {
+    this.observations = new ObservationBuckets(window);
+  }
+
+  /** Synchronous read for assertions: what `list()` answers now. */
+  get states(): Map<string, ProviderState> {
+    const observed = this.observations.sums(this.clock.now());
+    const states = new Map<string, ProviderState>();
+    for (const providerId of new Set([...this.cooling.keys(), ...observed.keys()])) {
+      const cooldown = this.cooling.get(providerId);
+      states.set(providerId, {
+        providerId,
+        ...(cooldown ? { cooldownUntil: cooldown.untilMs, cooldownReason: cooldown.reason } : {}),
+        observed: observed.get(providerId) ?? {},
+      });
+    }
+    return states;
+  }
 
   async list(): Promise<ProviderState[]> {
     await tick();
-    return [...this.states.values()].map(clone);
-  }
-
-  private state(providerId: string): ProviderState {
-    let state = this.states.get(providerId);
-    if (!state) this.states.set(providerId, (state = { providerId, observed: {} }));
-    return state;
-  }
-
-  private observation(providerId: string, type: TaskType): ProviderObservation {
-    const state = this.state(providerId);
-    return (state.observed[type] ??= emptyObservation());
+    return [...this.states.values()];
   }
 
   async setCooldown(providerId: string, untilMs: number, reason: string): Promise<void> {
     await tick();
     this.cooldowns.push({ providerId, untilMs, reason });
-    const state = this.state(providerId);
+    const current = this.cooling.get(providerId);
     // Never shorten a longer cooldown another worker set.
-    if (state.cooldownUntil === undefined || state.cooldownUntil < untilMs) {
-      state.cooldownUntil = untilMs;
-      state.cooldownReason = reason;
-    }
+    if (current === undefined || current.untilMs < untilMs) this.cooling.set(providerId, { untilMs, reason });
   }
 
   async recordAttempt(providerId: string, type: TaskType, result: AttemptResult): Promise<void> {
     await tick();
-    const o = this.observation(providerId, type);
-    o.attempts++;
-    if (result.kind === "solved") {
-      o.solved++;
-      o.solveSecondsTotal += Math.round(result.solveSeconds * 1000) / 1000;
-    } else if (result.kind === "unsolvable") o.unsolvable++;
-    else o.errors++;
+    this.observations.recordAttempt(providerId, type, result, this.clock.now());
   }
 
   async recordReport(providerId: string, type: TaskType, correct: boolean): Promise<void> {
     await tick();
-    const o = this.observation(providerId, type);
-    if (correct) o.reportsGood++;
-    else o.reportsBad++;
+    this.observations.recordReport(providerId, type, correct, this.clock.now());
   }
 
-  /** Test helper: preset observations. */
+  /** Test helper: preset observations (in the current bucket). */
   observe(providerId: string, type: TaskType, figures: Partial<ProviderObservation>): void {
-    Object.assign(this.observation(providerId, type), figures);
+    Object.assign(this.observations.bucket(providerId, type, this.clock.now()), figures);
   }
 
   /** Test helper: a cooldown set directly. */
   cool(providerId: string, untilMs: number, reason = "test"): void {
-    const state = this.state(providerId);
-    state.cooldownUntil = untilMs;
-    state.cooldownReason = reason;
+    this.cooling.set(providerId, { untilMs, reason });
   }
 }
 
@@ -734,7 +733,7 @@ export function createWorld(options: WorldOptions) {
   const teams = new FakeTeamStore(clock);
   const tasks = new FakeTaskStore(teams);
   const usage = new FakeUsageStore(tasks);
-  const providerStates = new FakeProviderStateStore();
+  const providerStates = new FakeProviderStateStore(clock);
   const queue = new FakeWorkQueue(clock);
   const callbacks = new FakeCallbackSender(clock);
   const adapters = {

@@ -54,7 +54,7 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
     tasks,
     teams: new DynamoTeamStore(db, settings.tableName, () => clock.now(), tasks),
     usage: new DynamoUsageStore(db, settings.tableName),
-    providerStates: new DynamoProviderStateStore(db, settings.tableName),
+    providerStates: new DynamoProviderStateStore(db, settings.tableName, () => clock.now()),
     queue: new SqsWorkQueue(sqs, settings.queueUrl),
     callbacks: fetchCallbackSender(),
     providers: settings.providers,

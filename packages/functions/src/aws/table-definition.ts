@@ -10,7 +10,8 @@
  *   TASK#<task_id>        / PAYLOAD#<n>              the task's request fields, in ≤350 KB chunks
  *   IDEM#<team_id>#<key>  / IDEM                     Idempotency-Key → task
  *   TEAM#<team_id>        / LEDGER#<time>#<task_id>  one line per charge
- *   PROVIDER#<id>         / STATE                    shared cooldown and observed figures
+ *   PROVIDERS             / <provider_id>            a provider's shared cooldown
+ *   PROVIDERS             / #obs#<bucket>#<provider> observed figures of one time bucket (TTL)
  *   USAGE#<team_id>       / <day>#<type>#<provider>  usage rollups
  * Indexes:
  *   gsi1 (gsi1pk = TEAMTASKS#<team_id>, gsi1sk = <task_id (ulid, time-ordered)>): a team's tasks
@@ -25,7 +26,7 @@ export const TABLE_INDEXES = [
   { name: "open", partitionKey: "open_pk", sortKey: "open_sk" },
 ] as const;
 
-/** Epoch seconds after which DynamoDB's TTL may delete an item (ended tasks, idempotency keys). */
+/** Epoch seconds after which DynamoDB's TTL may delete an item (ended tasks, idempotency keys, observation buckets). */
 export const TTL_ATTRIBUTE = "expires_at";
 
 /** Every key attribute is a string. */
