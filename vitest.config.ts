@@ -14,6 +14,7 @@ export default defineConfig({
           name: "unit",
           include: ["packages/*/test/**/*.test.ts", "test/infra/**/*.test.ts"],
           testTimeout: 20_000,
+          sequence: { groupOrder: 0 }, // unit tests first, then the e2e files
         },
       },
       {
@@ -23,6 +24,7 @@ export default defineConfig({
           testTimeout: 240_000,
           hookTimeout: 120_000,
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -558,7 +558,7 @@ describe("isolation between teams, request errors, fuzzing and the public routes
     expect(failed.body).toMatchObject({ total: 0, limit: 5, tasks: [] });
   });
 
-  it("a completed task can be reported (passed upstream) and deleted: 200, then result, report and delete are 404 and the list no longer has it; money unchanged", async () => {
+  it("a completed task can be reported (passed upstream; a recorded reportbad refunds it) and deleted: 200, then result, report and delete are 404 and the list no longer has it; deleting moves no money", async () => {
     const team = await createTeam(stack, "deleter", 1);
     const id = (await team.api.request("POST", "/v2/solver/image", { body: { image: fakeImage(), instructions: "to-delete" } })).body.task_id;
     await waitForEnd(team.api, id);
@@ -579,7 +579,8 @@ describe("isolation between teams, request errors, fuzzing and the public routes
     expect((await team.api.request("GET", "/v2/solver/tasks")).body).toMatchObject({ total: 0, tasks: [] });
     const after = (await team.api.request("GET", "/v2/account")).body;
     expect(after).toEqual(account);
-    expect(micro(after.balance)).toBe(micro(1) - micro(IMAGE_PRICE));
+    expect(reported.body).toMatchObject({ upstream: "recorded", refunded: IMAGE_PRICE });
+    expect(micro(after.balance)).toBe(micro(1)); // charged IMAGE_PRICE, refunded by the reportbad
   });
 });
 
