@@ -4,7 +4,7 @@
  * state, no request — however odd — gets a 5xx, and the public routes behave as documented
  * (OpenAPI document, health, pricing without auth, list order and paging, delete).
  */
-import { attemptWindowSeconds, generateApiKey, TASK_TYPES, taskDeadlineSeconds } from "@solver-router/core";
+import { attemptWindowSeconds, generateApiKey, mulberry32, TASK_TYPES, taskDeadlineSeconds } from "@solver-router/core";
 import { startTwocaptchaSandbox, type TwocaptchaSandbox } from "@solver-router/providers/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -583,15 +583,3 @@ describe("isolation between teams, request errors, fuzzing and the public routes
     expect(micro(after.balance)).toBe(micro(1)); // charged IMAGE_PRICE, refunded by the reportbad
   });
 });
-
-/** A small seeded PRNG so a failing fuzz run can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -4,17 +4,9 @@
  * run see the same luck for the same task on the same provider (common random numbers).
  */
 
-/** mulberry32: a small, fast 32-bit PRNG; returns numbers in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../src/seeded-random.ts";
+
+export { mulberry32 };
 
 /** Mixes integers into one 32-bit seed (murmur3's finaliser over a running hash). */
 export function mix(...values: number[]): number {

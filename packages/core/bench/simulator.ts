@@ -28,6 +28,7 @@ import { OBSERVATION_WINDOW, ObservationBuckets, windowStartOf, type Observation
 import type { ProviderState } from "../src/ports.ts";
 import type { Provider } from "../src/providers.ts";
 import { route } from "../src/routing.ts";
+import { MAX_TRANSIENT_ERRORS, TRANSIENT_COOLDOWN_SECONDS } from "../src/task-processor.ts";
 import {
   attemptWindowSeconds,
   firstWaitSeconds,
@@ -41,9 +42,6 @@ import type { Priority, TaskType } from "../src/task-types.ts";
 import { exponential, keyed, logNormal, mulberry32, mix, stringKey } from "./prng.ts";
 import { TASK_MIX, TRUTH, type Scenario, type TrueBehaviour } from "./scenario.ts";
 
-/** The worker's constants (task-processor.ts). */
-const MAX_TRANSIENT_ERRORS = 2;
-const TRANSIENT_COOLDOWN_SECONDS = 60;
 
 export interface SimTask {
   index: number;

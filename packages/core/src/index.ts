@@ -19,3 +19,4 @@ export * from "./pricing-view.ts";
 export * from "./default-pricing.ts";
 export * from "./budget.ts";
 export * from "./usage-report.ts";
+export * from "./seeded-random.ts";

@@ -30,6 +30,7 @@
  */
 import type { Micro } from "./money.ts";
 import { microToCreditsString } from "./money.ts";
+import { emptyObservation } from "./observations.ts";
 import type { ProviderObservation, ProviderState } from "./ports.ts";
 import { priceAt, type Provider } from "./providers.ts";
 import type { Priority, TaskType } from "./task-types.ts";
@@ -82,7 +83,7 @@ export function blendFigures(
 ): Omit<CandidateFigures, "score"> | undefined {
   const table = provider.tasks[type];
   if (!table) return undefined;
-  const o = observed ?? { attempts: 0, solved: 0, unsolvable: 0, errors: 0, solveSecondsTotal: 0, reportsGood: 0, reportsBad: 0 };
+  const o = observed ?? emptyObservation();
   const success = (PRIOR_WEIGHT * PRIOR_SUCCESS + o.solved) / (PRIOR_WEIGHT + o.attempts);
   // Answers seen: every solved attempt (reports without recorded answers count as answers too).
   const answers = Math.max(o.solved, o.reportsGood + o.reportsBad);

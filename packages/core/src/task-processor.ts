@@ -29,10 +29,10 @@ import { finished } from "./task-service.ts";
 import { currentAttempt, isFinished, resultView, type Attempt, type TaskRecord } from "./task.ts";
 
 /** Consecutive transient errors (5xx, timeouts) on one provider before it cools down. */
-const MAX_TRANSIENT_ERRORS = 2;
+export const MAX_TRANSIENT_ERRORS = 2;
 /** ERROR_NO_SLOT_AVAILABLE answers tolerated before trying another provider. */
 const MAX_NO_SLOT_RETRIES = 6;
-const TRANSIENT_COOLDOWN_SECONDS = 60;
+export const TRANSIENT_COOLDOWN_SECONDS = 60;
 /** How long a claimed submit may still be in flight: the worker's time limit (infra/queue.ts WORKER_TIMEOUT_SECONDS). */
 const SUBMIT_IN_FLIGHT_SECONDS = 60;
 /** A synchronous upstream call that never came back is retried after this. */

@@ -2,20 +2,8 @@
 // classes allow, with duplicate deliveries, dying workers and lost messages mixed in. Whatever
 // happens, the promises of DESIGN.md hold.
 import { describe, expect, it } from "vitest";
-import { isFinished, type PollOutcome, type SubmitOutcome, type TaskType } from "../src/index.ts";
+import { isFinished, mulberry32 as prng, type PollOutcome, type SubmitOutcome, type TaskType } from "../src/index.ts";
 import { createWorld, credits, NOT_READY, provider, solutionFor, upstreamError } from "./fakes.ts";
-
-/** mulberry32: a small deterministic PRNG. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(random: () => number, table: [number, T][]): T {
   let x = random() * table.reduce((s, [w]) => s + w, 0);

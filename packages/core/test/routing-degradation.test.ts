@@ -1,7 +1,7 @@
 // The routing policy (routing.ts) when providers degrade and teams report wrong answers:
 // the accuracy figure from reportbad alone, and balanced's "failed attempts are free" chain.
 import { describe, expect, it } from "vitest";
-import { blendFigures, route, type Provider, type ProviderObservation, type ProviderState, type RouteResult, type TaskType } from "../src/index.ts";
+import { blendFigures, emptyObservation, route, type Provider, type ProviderObservation, type ProviderState, type RouteResult, type TaskType } from "../src/index.ts";
 
 const NOW = Date.UTC(2025, 0, 15, 12);
 
@@ -12,16 +12,7 @@ function imageProvider(id: string, price: number, seconds: number, accuracy: num
   return { id, protocol: "twocaptcha", baseUrl: `https://${id}.example`, apiKey: `key-${id}`, enabled: true, tasks };
 }
 
-const obs = (o: Partial<ProviderObservation>): ProviderObservation => ({
-  attempts: 0,
-  solved: 0,
-  unsolvable: 0,
-  errors: 0,
-  solveSecondsTotal: 0,
-  reportsGood: 0,
-  reportsBad: 0,
-  ...o,
-});
+const obs = (o: Partial<ProviderObservation>): ProviderObservation => ({ ...emptyObservation(), ...o });
 const observed = (providerId: string, o: Partial<ProviderObservation>): ProviderState => ({ providerId, observed: { ImageToTextTask: obs(o) } });
 
 function routedTo(result: RouteResult): string {

@@ -1,6 +1,6 @@
 // The routing policy (routing.ts): which provider a task goes to, and why.
 import { describe, expect, it } from "vitest";
-import { route, type Provider, type ProviderObservation, type ProviderState, type RouteRequest, type RouteResult } from "../src/index.ts";
+import { emptyObservation, route, type Provider, type ProviderObservation, type ProviderState, type RouteRequest, type RouteResult } from "../src/index.ts";
 import { credits, provider } from "./fakes.ts";
 
 const NOW = Date.UTC(2025, 0, 15, 12);
@@ -207,5 +207,5 @@ describe("exploration", () => {
 });
 
 function obs(o: Partial<ProviderObservation>) {
-  return { attempts: 0, solved: 0, unsolvable: 0, errors: 0, solveSecondsTotal: 0, reportsGood: 0, reportsBad: 0, ...o };
+  return { ...emptyObservation(), ...o };
 }
