@@ -33,6 +33,10 @@ export const MAX_TRANSIENT_ERRORS = 2;
 /** ERROR_NO_SLOT_AVAILABLE answers tolerated before trying another provider. */
 const MAX_NO_SLOT_RETRIES = 6;
 export const TRANSIENT_COOLDOWN_SECONDS = 60;
+/** A provider whose recent attempts of a type mostly got no answer cools down (see coolDownIfMostlyFailing). */
+const FAILING_MIN_ATTEMPTS = 5;
+const FAILING_SHARE = 0.8;
+const FAILING_COOLDOWN_SECONDS = 120;
 /** How long a claimed submit may still be in flight: the worker's time limit (infra/queue.ts WORKER_TIMEOUT_SECONDS). */
 const SUBMIT_IN_FLIGHT_SECONDS = 60;
 /** A synchronous upstream call that never came back is retried after this. */
@@ -266,6 +270,7 @@ async function attemptFailed(
     // A task the upstream rejects as malformed says nothing about the provider's quality.
     await ctx.providerStates.recordAttempt(attempt.providerId, task.type, fault === "unsolvable" ? { kind: "unsolvable" } : { kind: "error" });
   }
+  if (fault === "unsolvable") await coolDownIfMostlyFailing(ctx, attempt.providerId, task.type, now);
 
   const failedAttempt: Attempt = {
     ...attempt,
@@ -280,6 +285,21 @@ async function attemptFailed(
   // Back to pending: the next step submits again (same provider after a wait, or the next one).
   const wait = fault === "retry" ? Math.max(POLL_INTERVAL_SECONDS, error.waitSeconds ?? POLL_INTERVAL_SECONDS) : 0;
   await reschedule(ctx, { ...withAttempt(task, failedAttempt), status: "pending" }, task, now + wait * 1000);
+}
+
+/**
+ * A provider that has stopped answering (almost every recent attempt of a type unsolvable or
+ * failed) cools down like a provider that said so: unsolvable attempts cost nothing, but each
+ * one costs the task its wait, and failover being free would otherwise keep it first in line.
+ */
+async function coolDownIfMostlyFailing(ctx: RouterContext, providerId: string, type: TaskRecord["type"], now: number) {
+  const observed = (await ctx.providerStates.list()).find((s) => s.providerId === providerId)?.observed[type];
+  if (!observed) return;
+  const failed = observed.unsolvable + observed.errors;
+  if (failed < FAILING_MIN_ATTEMPTS || failed / observed.attempts < FAILING_SHARE) return;
+  const reason = `MOSTLY_UNSOLVABLE: ${failed} of the last ${observed.attempts} ${type} attempts got no answer`;
+  await ctx.providerStates.setCooldown(providerId, now + FAILING_COOLDOWN_SECONDS * 1000, reason);
+  ctx.logger.warn("provider cooling down", { provider: providerId, code: "MOSTLY_UNSOLVABLE", seconds: FAILING_COOLDOWN_SECONDS });
 }
 
 const countTrailingRetries = (task: TaskRecord, providerId: string): number => {

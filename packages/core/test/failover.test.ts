@@ -130,6 +130,25 @@ describe("unsolvable: this provider could not solve this captcha", () => {
     expect(w2.violations).toEqual([]);
   });
 
+  it("a provider that answers unsolvable to almost everything cools down and stops getting first attempts", async () => {
+    const w = world();
+    w.adapters.twocaptcha.byDefault("alpha", { poll: () => upstreamError("unsolvable", "ERROR_CAPTCHA_UNSOLVABLE", "Unsolvable.") });
+    const team = w.teams.seed(credits("5"));
+    const firstTries: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const { task_id } = await w.submit(team.teamId, "ImageToTextTask");
+      await w.runner.runUntilFinished(task_id);
+      const task = w.tasks.peek(task_id);
+      expect(task.status).toBe("completed");
+      firstTries.push(task.attempts[0]!.providerId);
+    }
+    // balanced tries the cheap provider first (failover is free) until five unsolvables in a row
+    expect(firstTries.slice(0, 5)).toEqual(["alpha", "alpha", "alpha", "alpha", "alpha"]);
+    expect(firstTries.slice(5)).toEqual(["beta", "beta", "beta"]);
+    expect(w.providerStates.cooldowns).toMatchObject([{ providerId: "alpha", reason: expect.stringMatching(/^MOSTLY_UNSOLVABLE: 5 of the last 5 ImageToTextTask attempts/) }]);
+    expect(w.violations).toEqual([]);
+  });
+
   it("failover to a pricier provider reserves the difference and charges its price", async () => {
     const w = world();
     w.adapters.twocaptcha.onPoll("alpha", upstreamError("unsolvable", "ERROR_CAPTCHA_UNSOLVABLE", "Unsolvable."));
