@@ -39,6 +39,13 @@ describe("usage reports and monthly budgets", () => {
     expect(new Set(report.body.rows.map((r: { task_type: string }) => r.task_type))).toEqual(new Set(["ImageToTextTask", "CoordinatesTask", "HcaptchaImageTask"]));
     const account = await a.api.request("GET", "/v2/account");
     expect(micro(account.body.balance) + aCharged).toBe(micro(50));
+    // the ledger holds the starting credits and one charge per completed task, to the micro-credit
+    const ledger = (await a.api.request("GET", "/v2/ledger")).body;
+    expect(ledger.entries.filter((e: { kind: string }) => e.kind === "credit").map((e: { amount: number }) => e.amount)).toEqual([50]);
+    const charges = ledger.entries.filter((e: { kind: string }) => e.kind === "charge");
+    expect(charges.reduce((sum: number, e: { amount: number }) => sum - micro(e.amount), 0)).toBe(aCharged);
+    expect(micro(ledger.totals.charges)).toBe(aCharged);
+    expect(new Set(charges.map((e: { task_id: string }) => e.task_id))).toEqual(new Set(results.slice(0, 4).filter((r) => r.credits_used).map((r) => r.task_id)));
 
     const csv = await a.api.request("GET", `/v2/usage?group_by=task_type&format=csv`);
     expect(csv.headers.get("content-type")).toMatch(/text\/csv/);
@@ -78,6 +85,14 @@ describe("usage reports and monthly budgets", () => {
     const usage = (await t.api.request("GET", "/v2/usage")).body;
     expect(usage.totals).toMatchObject({ tasks: 1, completed: 1, credits_used: 0 });
     expect((await t.api.request("POST", `/v2/solver/task/${result.task_id}/report`, { body: { correct: false } })).status).toBe(409);
+    const ledger = (await t.api.request("GET", "/v2/ledger")).body;
+    expect(ledger.entries.map((e: { kind: string; amount: number }) => [e.kind, micro(e.amount)])).toEqual([
+      ["credit", micro(5)],
+      ["charge", -charged],
+      ["refund", charged],
+    ]);
+    const admin = client(stack, stack.adminKey);
+    expect((await admin.request("GET", `/v2/admin/teams/${t.teamId}/ledger`)).body.entries).toEqual(ledger.entries);
   });
 
   it("rejects bad dates and groups with a 400 naming the problem", async () => {

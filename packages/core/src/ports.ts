@@ -96,10 +96,26 @@ export interface TeamStore {
   addKey(teamId: string, input: { apiKeyHash: string; keyPrefix: string }): Promise<boolean>;
   /** Revokes the team's keys whose prefix matches; the number revoked. */
   revokeKey(teamId: string, keyPrefix: string): Promise<number>;
+  /** The team's ledger lines with fromDay ≤ day ≤ toDay (UTC), oldest first, at most `limit`. */
+  ledger(teamId: string, query: { fromDay: string; toDay: string; limit: number }): Promise<LedgerEntry[]>;
   /** Sets (or, with undefined, removes) the monthly budget. */
   setMonthlyBudget(teamId: string, limitMicro: Micro | undefined): Promise<Team | undefined>;
   /** What the team's tasks created in `month` (YYYY-MM) hold or were charged. */
   monthUsed(teamId: string, month: string): Promise<Micro>;
+}
+
+/**
+ * One line of a team's ledger: credits added (team creation, top-ups), a task's charge, or a
+ * refund (a reportbad the upstream recorded). Written in the same transaction as the money move.
+ */
+export interface LedgerEntry {
+  at: number;
+  kind: "credit" | "charge" | "refund";
+  /** Signed: credits and refunds add to the balance, charges take from it (negative). */
+  amountMicro: Micro;
+  taskId?: string;
+  taskType?: TaskType;
+  providerId?: string;
 }
 
 /** One usage rollup: a team's tasks of one type on one provider on one UTC day. */

@@ -6,7 +6,8 @@
 import type { RouterContext } from "./context.ts";
 import { badRequest } from "./errors.ts";
 import { microToCredits } from "./money.ts";
-import type { UsageRollup } from "./ports.ts";
+import { isoTime } from "./clock.ts";
+import type { LedgerEntry, UsageRollup } from "./ports.ts";
 
 export const USAGE_GROUPS = ["day", "task_type", "provider", "team"] as const;
 export type UsageGroup = (typeof USAGE_GROUPS)[number];
@@ -22,11 +23,17 @@ export interface UsageQuery {
 }
 
 /** Reads and checks a usage query; each problem is a 400 naming the parameter. */
-export function parseUsageQuery(query: UsageQuery, nowMs: number, allowTeam: boolean) {
+/** An inclusive UTC day range: `to` defaults to today, `from` to 29 days before `to`. */
+export function parseDayRange(query: { from?: string; to?: string }, nowMs: number) {
   const to = query.to === undefined || query.to === "" ? new Date(nowMs).toISOString().slice(0, 10) : checkDay("to", query.to);
   const from = query.from === undefined || query.from === "" ? new Date(Date.parse(to) - 29 * DAY_MS).toISOString().slice(0, 10) : checkDay("from", query.from);
   if (from > to) throw badRequest(`from: ${from} is after to: ${to}`);
   if ((Date.parse(to) - Date.parse(from)) / DAY_MS + 1 > MAX_RANGE_DAYS) throw badRequest(`from/to: at most ${MAX_RANGE_DAYS} days at a time`);
+  return { from, to };
+}
+
+export function parseUsageQuery(query: UsageQuery, nowMs: number, allowTeam: boolean) {
+  const { from, to } = parseDayRange(query, nowMs);
   const allowed: readonly UsageGroup[] = allowTeam ? USAGE_GROUPS : USAGE_GROUPS.filter((g) => g !== "team");
   const groupBy: UsageGroup[] = [];
   for (const part of (query.group_by ?? "day").split(",").map((p) => p.trim()).filter(Boolean)) {
@@ -112,4 +119,34 @@ export function usageCsv(report: { group_by: UsageGroup[]; rows: Record<string, 
     return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };
   return [columns.join(","), ...report.rows.map((row) => columns.map((c) => cell(row[c])).join(","))].join("\n") + "\n";
+}
+
+/** Ledger lines returned at most per request. */
+export const LEDGER_LIMIT = 5000;
+
+/**
+ * GET /v2/ledger: the team's money movements in a day range — credits added, each task's
+ * charge, refunds — with totals. credits - charges + refunds is what the range added to the
+ * balance (reservations aside).
+ */
+export async function ledgerView(ctx: RouterContext, teamId: string, query: { from?: string; to?: string }) {
+  const { from, to } = parseDayRange(query, ctx.clock.now());
+  const lines = await ctx.teams.ledger(teamId, { fromDay: from, toDay: to, limit: LEDGER_LIMIT + 1 });
+  const shown = lines.slice(0, LEDGER_LIMIT);
+  const sum = (kind: LedgerEntry["kind"]) => shown.filter((l) => l.kind === kind).reduce((total, l) => total + Math.abs(l.amountMicro), 0);
+  return {
+    team_id: teamId,
+    from,
+    to,
+    entries: shown.map((l) => ({
+      at: isoTime(l.at),
+      kind: l.kind,
+      amount: microToCredits(l.amountMicro),
+      task_id: l.taskId ?? null,
+      task_type: l.taskType ?? null,
+      provider: l.providerId ?? null,
+    })),
+    totals: { credits: microToCredits(sum("credit")), charges: microToCredits(sum("charge")), refunds: microToCredits(sum("refund")) },
+    truncated: lines.length > LEDGER_LIMIT,
+  };
 }

@@ -32,6 +32,7 @@ import {
   type CallbackSender,
   type Clock,
   type CreateTaskResult,
+  type LedgerEntry,
   type Logger,
   type Micro,
   type MoneyMove,
@@ -107,6 +108,8 @@ export class FakeTeamStore implements TeamStore {
   readonly keys = new Map<string, { teamId: string; prefix: string }>();
   /** `${teamId}#${YYYY-MM}` → what the month's tasks hold or were charged. */
   readonly months = new Map<string, Micro>();
+  /** Ledger lines, oldest first (credits here; charges and refunds from FakeTaskStore). */
+  readonly lines: { teamId: string; line: LedgerEntry }[] = [];
   private ids = 0;
 
   constructor(private readonly clock: Clock) {}
@@ -124,6 +127,7 @@ export class FakeTeamStore implements TeamStore {
     };
     this.teams.set(team.teamId, team);
     this.keys.set(input.apiKeyHash, { teamId: team.teamId, prefix: input.keyPrefix });
+    if (input.creditsMicro > 0) this.lines.push({ teamId: team.teamId, line: { at: this.clock.now(), kind: "credit", amountMicro: input.creditsMicro } });
     return clone(team);
   }
 
@@ -171,7 +175,17 @@ export class FakeTeamStore implements TeamStore {
     if (!team) return undefined;
     team.balanceMicro += amountMicro;
     team.creditedMicro += amountMicro;
+    this.lines.push({ teamId, line: { at: this.clock.now(), kind: "credit", amountMicro } });
     return clone(team);
+  }
+
+  async ledger(teamId: string, query: { fromDay: string; toDay: string; limit: number }): Promise<LedgerEntry[]> {
+    await tick();
+    const day = (line: LedgerEntry) => new Date(line.at).toISOString().slice(0, 10);
+    return this.lines
+      .filter((l) => l.teamId === teamId && day(l.line) >= query.fromDay && day(l.line) <= query.toDay)
+      .slice(0, query.limit)
+      .map((l) => clone(l.line));
   }
 
   async addKey(teamId: string, input: { apiKeyHash: string; keyPrefix: string }): Promise<boolean> {
@@ -346,6 +360,19 @@ export class FakeTaskStore implements TaskStore {
     if (money) this.teams.applyMoney(next.teamId, money, month);
     this.tasks.set(next.taskId, clone(next));
     if (usage) this.usage.push(clone(usage));
+    if (usage && usage.chargedMicro !== 0) {
+      this.teams.lines.push({
+        teamId: next.teamId,
+        line: {
+          at: next.completedAt ?? next.updatedAt,
+          kind: usage.kind === "ended" ? "charge" : "refund",
+          amountMicro: -usage.chargedMicro,
+          taskId: next.taskId,
+          taskType: next.type,
+          providerId: usage.providerId,
+        },
+      });
+    }
     this.writes.push(clone({ prev, next, ...(money ? { money } : {}), ...(usage ? { usage } : {}) }));
     this.onWrite?.();
     if (fires && rule.mode === "after") throw new WorkerCrash("after a task write");

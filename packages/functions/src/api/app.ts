@@ -10,6 +10,7 @@ import {
   UnifiedSubmitSchema,
   accountView,
   addCredits,
+  ledgerView,
   listTeams,
   setMonthlyBudget,
   usageCsv,
@@ -41,6 +42,8 @@ import {
   AdminUsageQuerySchema,
   BudgetBodySchema,
   CreateTeamBodySchema,
+  LedgerQuerySchema,
+  LedgerSchema,
   CreditsBodySchema,
   ErrorSchema,
   ListQuerySchema,
@@ -373,6 +376,33 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       if (wantsCsv(query.format, c.req.header("accept"))) return c.body(usageCsv(report), 200, { "content-type": "text/csv; charset=utf-8" }) as never;
       return c.json(report, 200);
     },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v2/ledger",
+      tags: ["usage"],
+      summary: "The team's money movements: credits added, charges, refunds",
+      security: teamSecurity,
+      middleware: team,
+      request: { query: LedgerQuerySchema },
+      responses: { 200: json(LedgerSchema, "Ledger lines, oldest first, and totals"), ...errors(400, 401) },
+    }),
+    async (c) => c.json(await ledgerView(ctx, c.get("teamId"), c.req.valid("query")), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v2/admin/teams/{team_id}/ledger",
+      tags: ["admin", "usage"],
+      security: adminSecurity,
+      middleware: [admin] as const,
+      request: { params: TeamIdParams, query: LedgerQuerySchema },
+      responses: { 200: json(LedgerSchema, "The team's ledger lines and totals"), ...errors(400, 401) },
+    }),
+    async (c) => c.json(await ledgerView(ctx, c.req.valid("param").team_id, c.req.valid("query")), 200),
   );
 
   app.openapi(

@@ -147,3 +147,28 @@ export const UsageReportSchema = z
 const credits = z.union([z.number(), z.string()]);
 export const CreateTeamBodySchema = z.object({ name: z.string().trim().min(1).max(200), credits: credits.default(0) });
 export const CreditsBodySchema = z.object({ amount: credits });
+
+export const LedgerQuerySchema = z.object({
+  from: z.string().optional().openapi({ description: "First day, YYYY-MM-DD (UTC), inclusive; default: 29 days before `to`" }),
+  to: z.string().optional().openapi({ description: "Last day, YYYY-MM-DD (UTC), inclusive; default: today" }),
+});
+
+export const LedgerSchema = z
+  .object({
+    team_id: z.string(),
+    from: z.string(),
+    to: z.string(),
+    entries: z.array(
+      z.object({
+        at: z.string(),
+        kind: z.enum(["credit", "charge", "refund"]),
+        amount: z.number().openapi({ description: "Signed credits: credits and refunds positive, charges negative" }),
+        task_id: z.string().nullable(),
+        task_type: z.string().nullable(),
+        provider: z.string().nullable(),
+      }),
+    ),
+    totals: z.object({ credits: z.number(), charges: z.number(), refunds: z.number() }),
+    truncated: z.boolean(),
+  })
+  .openapi("Ledger");

@@ -1,6 +1,6 @@
 /** TeamStore on DynamoDB: teams, their balances and their keys (hashes only). */
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { Team, TeamStore } from "@solver-router/core";
+import type { LedgerEntry, Team, TeamStore } from "@solver-router/core";
 import { ulid } from "ulid";
 import type { DynamoTaskStore } from "./dynamo-task-store.ts";
 import { conditionFailed, transactWrite } from "./transact.ts";
@@ -50,6 +50,7 @@ export class DynamoTeamStore implements TeamStore {
     const reasons = await transactWrite(this.db, [
       { Put: { TableName: this.table, Item: teamItem(team), ConditionExpression: "attribute_not_exists(pk)" } },
       ...this.keyItems(team.teamId, input.apiKeyHash, input.keyPrefix),
+      ...(input.creditsMicro > 0 ? [this.creditLine(team.teamId, input.creditsMicro)] : []),
     ]);
     if (reasons) throw new Error(`create team transaction cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
     return team;
@@ -85,22 +86,51 @@ export class DynamoTeamStore implements TeamStore {
   }
 
   async addCredits(teamId: string, amountMicro: number): Promise<Team | undefined> {
-    try {
-      const { Attributes } = await this.db.send(
-        new UpdateCommand({
+    const reasons = await transactWrite(this.db, [
+      {
+        Update: {
           TableName: this.table,
           Key: keys.team(teamId),
           UpdateExpression: "SET balance = balance + :amount, credited = credited + :amount",
           ConditionExpression: "attribute_exists(pk)",
           ExpressionAttributeValues: { ":amount": amountMicro },
-          ReturnValues: "ALL_NEW",
+        },
+      },
+      this.creditLine(teamId, amountMicro),
+    ]);
+    if (reasons && conditionFailed(reasons[0])) return undefined;
+    if (reasons) throw new Error(`top-up transaction cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
+    return this.getTeam(teamId);
+  }
+
+  async ledger(teamId: string, query: { fromDay: string; toDay: string; limit: number }): Promise<LedgerEntry[]> {
+    const entries: LedgerEntry[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :from AND :to",
+          ExpressionAttributeValues: { ":pk": keys.team(teamId).pk, ":from": `LEDGER#${query.fromDay}`, ":to": `LEDGER#${query.toDay}~` },
+          ExclusiveStartKey: startKey,
+          Limit: query.limit - entries.length,
         }),
       );
-      return Attributes ? fromItem(Attributes) : undefined;
-    } catch (error) {
-      if ((error as { name?: string }).name === "ConditionalCheckFailedException") return undefined;
-      throw error;
-    }
+      entries.push(...(page.Items ?? []).map(ledgerEntry));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && entries.length < query.limit);
+    return entries;
+  }
+
+  /** A "credit" ledger line, written with the money it records. */
+  private creditLine(teamId: string, amountMicro: number) {
+    const at = this.now();
+    return {
+      Put: {
+        TableName: this.table,
+        Item: { ...keys.ledger(teamId, at, `credit#${ulid().toLowerCase()}`), kind: "credit", amount_micro: amountMicro, at },
+      },
+    };
   }
 
   async addKey(teamId: string, input: { apiKeyHash: string; keyPrefix: string }): Promise<boolean> {
@@ -163,6 +193,20 @@ const teamItem = (team: Team) => ({
   credited: team.creditedMicro,
   created_at: team.createdAt,
 });
+
+/** Stored amounts are the task's charge (refunds negative) or the credit; shown signed for the team. */
+const ledgerEntry = (item: Record<string, unknown>): LedgerEntry => {
+  const kind = item.kind as LedgerEntry["kind"];
+  const stored = Number(item.amount_micro);
+  return {
+    at: item.at !== undefined ? Number(item.at) : Date.parse(String(item.sk).split("#")[1] ?? ""),
+    kind,
+    amountMicro: kind === "credit" ? stored : -stored,
+    ...(item.task_id ? { taskId: item.task_id as string } : {}),
+    ...(item.task_type ? { taskType: item.task_type as LedgerEntry["taskType"] } : {}),
+    ...(item.provider ? { providerId: item.provider as string } : {}),
+  };
+};
 
 const fromItem = (item: Record<string, unknown>): Team => ({
   teamId: item.team_id as string,

@@ -93,6 +93,7 @@ export function usageWrites(table: string, usage: UsageEvent, taskId: string, at
       Item: {
         ...keys.ledger(usage.teamId, atMs, `${taskId}#${usage.kind}`),
         kind: counted ? "charge" : "refund",
+        at: atMs,
         task_id: taskId,
         amount_micro: usage.chargedMicro,
         provider: usage.providerId,
