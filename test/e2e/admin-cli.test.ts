@@ -127,7 +127,7 @@ describe("the admin CLI against the local stack", () => {
     const csv = await admin("usage", "--group-by", "team,task_type", "--team", teamId!, "--csv");
     expect(csv.code, csv.stderr).toBe(0);
     const csvLines = csv.stdout.trimEnd().split("\n");
-    expect(csvLines[0]).toBe("team_id,task_type,tasks,completed,failed,credits_used,avg_solve_seconds");
+    expect(csvLines[0]).toBe("team_id,task_type,tasks,completed,failed,credits_used,avg_solve_seconds,median_solve_seconds");
     expect(csvLines).toHaveLength(2);
     expect(csvLines[1]!.split(",").slice(0, 6)).toEqual([teamId, "ImageToTextTask", "1", "1", "0", String(creditsUsed)]);
 

@@ -258,6 +258,8 @@ describe("the usage dashboard in headless Chromium", () => {
     expect(num(await text(page, "total-credits"))).toBe(totals.credits_used);
     expect(await text(page, "success-rate")).toBe(rate(totals.completed, totals.tasks));
     expect(await text(page, "avg-solve-seconds")).toBe(seconds(totals.avg_solve_seconds));
+    expect(totals.median_solve_seconds).toEqual(expect.any(Number));
+    expect(await text(page, "median-solve-seconds")).toBe(seconds(totals.median_solve_seconds));
 
     // per task type (the default breakdown): table and both charts
     expect(shownBreakdown(await breakdown(page))).toEqual(expectedBreakdown(byType.rows, "task_type"));

@@ -50,7 +50,7 @@ describe("usage reports and monthly budgets", () => {
     const csv = await a.api.request("GET", `/v2/usage?group_by=task_type&format=csv`);
     expect(csv.headers.get("content-type")).toMatch(/text\/csv/);
     const lines = String(csv.body).trim().split("\n");
-    expect(lines[0]).toBe("task_type,tasks,completed,failed,credits_used,avg_solve_seconds");
+    expect(lines[0]).toBe("task_type,tasks,completed,failed,credits_used,avg_solve_seconds,median_solve_seconds");
     const csvCredits = lines.slice(1).reduce((sum, line) => sum + micro(Number(line.split(",")[4])), 0);
     expect(csvCredits).toBe(aCharged);
     const viaAccept = await a.api.request("GET", `/v2/usage?group_by=task_type`, { headers: { accept: "text/csv" } });

@@ -20,3 +20,4 @@ export * from "./default-pricing.ts";
 export * from "./budget.ts";
 export * from "./usage-report.ts";
 export * from "./seeded-random.ts";
+export * from "./solve-time-histogram.ts";

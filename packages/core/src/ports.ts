@@ -129,6 +129,8 @@ export interface UsageRollup {
   failed: number;
   chargedMicro: Micro;
   solveSecondsTotal: number;
+  /** Completed tasks by solve time (solve-time-histogram.ts buckets). */
+  solveHistogram: number[];
 }
 
 export interface UsageStore {

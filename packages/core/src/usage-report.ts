@@ -7,6 +7,7 @@ import type { RouterContext } from "./context.ts";
 import { badRequest } from "./errors.ts";
 import { microToCredits } from "./money.ts";
 import { isoTime } from "./clock.ts";
+import { addHistograms, emptyHistogram, histogramMedian } from "./solve-time-histogram.ts";
 import type { LedgerEntry, UsageRollup } from "./ports.ts";
 
 export const USAGE_GROUPS = ["day", "task_type", "provider", "team"] as const;
@@ -58,7 +59,10 @@ interface Totals {
   failed: number;
   chargedMicro: number;
   solveSeconds: number;
+  histogram: number[];
 }
+
+const emptyTotals = (): Totals => ({ tasks: 0, completed: 0, failed: 0, chargedMicro: 0, solveSeconds: 0, histogram: emptyHistogram() });
 
 const figures = (t: Totals) => ({
   tasks: t.tasks,
@@ -66,6 +70,7 @@ const figures = (t: Totals) => ({
   failed: t.failed,
   credits_used: microToCredits(t.chargedMicro),
   avg_solve_seconds: t.completed ? Math.round((t.solveSeconds / t.completed) * 100) / 100 : null,
+  median_solve_seconds: histogramMedian(t.histogram),
 });
 
 const GROUP_FIELD: Record<UsageGroup, { column: string; of: (r: UsageRollup) => string }> = {
@@ -77,17 +82,18 @@ const GROUP_FIELD: Record<UsageGroup, { column: string; of: (r: UsageRollup) => 
 
 export function buildUsageReport(rollups: UsageRollup[], groupBy: UsageGroup[]) {
   const groups = new Map<string, { keys: Record<string, string>; totals: Totals }>();
-  const all: Totals = { tasks: 0, completed: 0, failed: 0, chargedMicro: 0, solveSeconds: 0 };
+  const all = emptyTotals();
   for (const r of rollups) {
     const keys = Object.fromEntries(groupBy.map((g) => [GROUP_FIELD[g].column, GROUP_FIELD[g].of(r)]));
     const id = JSON.stringify(keys);
-    const group = groups.get(id) ?? { keys, totals: { tasks: 0, completed: 0, failed: 0, chargedMicro: 0, solveSeconds: 0 } };
+    const group = groups.get(id) ?? { keys, totals: emptyTotals() };
     for (const t of [group.totals, all]) {
       t.tasks += r.tasks;
       t.completed += r.completed;
       t.failed += r.failed;
       t.chargedMicro += r.chargedMicro;
       t.solveSeconds += r.solveSecondsTotal;
+      addHistograms(t.histogram, r.solveHistogram);
     }
     groups.set(id, group);
   }
@@ -113,7 +119,15 @@ export async function usageReport(ctx: RouterContext, query: UsageQuery, scope: 
 
 /** CSV: a header row, then one line per row (no totals line). */
 export function usageCsv(report: { group_by: UsageGroup[]; rows: Record<string, unknown>[] }): string {
-  const columns = [...report.group_by.map((g) => GROUP_FIELD[g].column), "tasks", "completed", "failed", "credits_used", "avg_solve_seconds"];
+  const columns = [
+    ...report.group_by.map((g) => GROUP_FIELD[g].column),
+    "tasks",
+    "completed",
+    "failed",
+    "credits_used",
+    "avg_solve_seconds",
+    "median_solve_seconds",
+  ];
   const cell = (value: unknown) => {
     const text = value === null || value === undefined ? "" : String(value);
     return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;

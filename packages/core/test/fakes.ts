@@ -20,6 +20,8 @@ import {
   OBSERVATION_WINDOW,
   ObservationBuckets,
   SOLUTION_KIND,
+  emptyHistogram,
+  solveTimeBucket,
   handleCallbackMessage,
   handleTaskMessage,
   isFinished,
@@ -412,6 +414,7 @@ export class FakeUsageStore implements UsageStore {
         failed: 0,
         chargedMicro: 0,
         solveSecondsTotal: 0,
+        solveHistogram: emptyHistogram(),
       };
       if (u.kind === "ended") {
         r.tasks++;
@@ -420,6 +423,7 @@ export class FakeUsageStore implements UsageStore {
       }
       r.chargedMicro += u.chargedMicro;
       r.solveSecondsTotal += u.solveSeconds;
+      if (u.kind === "ended" && u.completed) r.solveHistogram[solveTimeBucket(u.solveSeconds)]!++;
       rollups.set(key, r);
     }
     return [...rollups.values()];

@@ -130,6 +130,7 @@ const UsageFigures = {
   failed: z.number(),
   credits_used: z.number(),
   avg_solve_seconds: z.number().nullable(),
+  median_solve_seconds: z.number().nullable().openapi({ description: "Median time to an answer of completed tasks, interpolated within solve-time buckets" }),
 };
 export const UsageReportSchema = z
   .object({

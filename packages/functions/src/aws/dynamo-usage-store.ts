@@ -1,6 +1,7 @@
 /** UsageStore on DynamoDB: the rollups the task transitions write (items.ts usageWrites). */
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from "@aws-sdk/lib-dynamodb";
-import type { TaskType, UsageRollup, UsageStore } from "@solver-router/core";
+import { SOLVE_TIME_BUCKETS, type TaskType, type UsageRollup, type UsageStore } from "@solver-router/core";
+import { SOLVE_HISTOGRAM_ATTRIBUTE } from "./items.ts";
 
 export class DynamoUsageStore implements UsageStore {
   constructor(
@@ -38,6 +39,7 @@ export class DynamoUsageStore implements UsageStore {
           failed: Number(item.failed ?? 0),
           chargedMicro: Number(item.credits_micro ?? 0),
           solveSecondsTotal: Number(item.solve_ms ?? 0) / 1000,
+          solveHistogram: Array.from({ length: SOLVE_TIME_BUCKETS }, (_, i) => Number(item[`${SOLVE_HISTOGRAM_ATTRIBUTE}${i}`] ?? 0)),
         });
       }
       startKey = page.LastEvaluatedKey;

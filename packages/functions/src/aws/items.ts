@@ -1,8 +1,11 @@
 /**
  * Item keys and the write fragments several stores share (see table-definition.ts).
  */
-import type { MoneyMove, TaskStatus, UsageEvent } from "@solver-router/core";
+import { solveTimeBucket, type MoneyMove, type TaskStatus, type UsageEvent } from "@solver-router/core";
 import type { TransactItem } from "./transact.ts";
+
+/** Usage rollup attributes solve_h0, solve_h1, …: completed tasks per solve-time bucket. */
+export const SOLVE_HISTOGRAM_ATTRIBUTE = "solve_h";
 
 export const keys = {
   team: (teamId: string) => ({ pk: `TEAM#${teamId}`, sk: "TEAM" }),
@@ -62,6 +65,7 @@ export function budgetMonthUpdate(table: string, teamId: string, month: string, 
  */
 export function usageWrites(table: string, usage: UsageEvent, taskId: string, atMs: number): TransactItem[] {
   const counted = usage.kind === "ended";
+  const solved = counted && usage.completed;
   const rollup: TransactItem = {
     Update: {
       TableName: table,
@@ -69,7 +73,8 @@ export function usageWrites(table: string, usage: UsageEvent, taskId: string, at
       // gsi1 ("USAGE", day#team#type#provider) lets the admin report read every team's days.
       UpdateExpression:
         "SET team_id = :team, #day = :day, task_type = :type, provider = :provider, gsi1pk = :usage, gsi1sk = :daySort " +
-        "ADD tasks :tasks, completed :completed, failed :failed, credits_micro :charged, solve_ms :solveMs",
+        "ADD tasks :tasks, completed :completed, failed :failed, credits_micro :charged, solve_ms :solveMs" +
+        (solved ? `, ${SOLVE_HISTOGRAM_ATTRIBUTE}${solveTimeBucket(usage.solveSeconds)} :tasks` : ""),
       ExpressionAttributeNames: { "#day": "day" },
       ExpressionAttributeValues: {
         ":team": usage.teamId,

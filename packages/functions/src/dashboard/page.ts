@@ -389,6 +389,7 @@ const SCRIPT = String.raw`
     figure($("total-credits"), fmtCredits(t.credits_used), t.credits_used);
     figure($("success-rate"), fmtRate(t.completed, t.tasks), t.tasks ? t.completed / t.tasks : null);
     figure($("avg-solve-seconds"), fmtSeconds(t.avg_solve_seconds), t.avg_solve_seconds);
+    figure($("median-solve-seconds"), fmtSeconds(t.median_solve_seconds), t.median_solve_seconds);
     $("range-label").textContent = state.from + " – " + state.to + " (UTC, inclusive)";
   }
 
@@ -655,7 +656,8 @@ const BODY = `
       <div class="card"><div class="label">Failed</div><div class="value"><span id="total-failed" data-testid="total-failed"></span></div></div>
       <div class="card"><div class="label">Success rate</div><div class="value"><span id="success-rate" data-testid="success-rate"></span><span class="unit">%</span></div><div class="note">completed ÷ all tasks</div></div>
       <div class="card"><div class="label">Credits used</div><div class="value"><span id="total-credits" data-testid="total-credits"></span><span class="unit">credits</span></div></div>
-      <div class="card"><div class="label">Average solve time</div><div class="value"><span id="avg-solve-seconds" data-testid="avg-solve-seconds"></span><span class="unit">s</span></div><div class="note">mean over completed tasks (not a median)</div></div>
+      <div class="card"><div class="label">Median solve time</div><div class="value"><span id="median-solve-seconds" data-testid="median-solve-seconds"></span><span class="unit">s</span></div><div class="note">completed tasks, submit to answer</div></div>
+      <div class="card"><div class="label">Average solve time</div><div class="value"><span id="avg-solve-seconds" data-testid="avg-solve-seconds"></span><span class="unit">s</span></div><div class="note">mean over completed tasks</div></div>
     </div>
   </section>
 
