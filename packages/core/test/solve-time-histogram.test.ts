@@ -40,7 +40,7 @@ describe("solve-time histogram", () => {
       solveHistogram: histogramOf(...seconds),
     });
     const report = buildUsageReport([rollup("ImageToTextTask", [5.5, 5.5]), rollup("RecaptchaV2Task", [22, 23, 24])], ["task_type"]);
-    expect(report.rows.map((r) => [r.task_type, r.median_solve_seconds])).toEqual([
+    expect(report.rows.map((r) => [(r as Record<string, unknown>).task_type, r.median_solve_seconds])).toEqual([
       ["ImageToTextTask", 5.5],
       ["RecaptchaV2Task", 22.5],
     ]);
