@@ -22,4 +22,17 @@ describe("the local stack as `pnpm start` runs it", () => {
     expect(account.body.balance + result.credits_used).toBeCloseTo(100, 6);
     expect(account.body.reserved).toBe(0);
   });
+
+  it("reads a JSON body sent without a JSON Content-Type (curl -d '{…}'), and refuses a real form with 415", async () => {
+    const headers = { authorization: `Bearer ${stack.demo!.apiKey}` };
+    const body = JSON.stringify({ image: fakeImage() });
+    for (const type of [undefined, "text/plain", "application/x-www-form-urlencoded"]) {
+      const response = await fetch(`${stack.apiUrl}/v2/solver/image`, { method: "POST", headers: { ...headers, ...(type ? { "content-type": type } : {}) }, body });
+      expect(response.status, String(type)).toBe(200);
+      await response.body?.cancel();
+    }
+    const form = await fetch(`${stack.apiUrl}/v2/solver/image`, { method: "POST", headers: { ...headers, "content-type": "application/x-www-form-urlencoded" }, body: "image=abc" });
+    expect(form.status).toBe(415);
+    expect(await form.json()).toEqual({ detail: "Request body must be JSON (Content-Type: application/json)" });
+  });
 });

@@ -31,6 +31,7 @@ import {
   type TaskType,
 } from "@solver-router/core";
 import { swaggerUI } from "@hono/swagger-ui";
+import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { registerDashboard } from "../dashboard/routes.ts";
@@ -61,6 +62,27 @@ import {
 } from "./schemas.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * The API speaks JSON only: a body sent without a Content-Type, as text/plain, or as a form
+ * that is really JSON (what `curl -d '{…}'` sends) is read as JSON rather than refused with 415.
+ * Real forms and other types are still refused. Runs after the body limit.
+ */
+const jsonByDefault: MiddlewareHandler = async (c, next) => {
+  const type = c.req.header("content-type") ?? "";
+  const mayHaveBody = c.req.method !== "GET" && c.req.method !== "HEAD" && c.req.raw.body !== null;
+  const unlabelled = type === "" || /^text\/plain\b/i.test(type);
+  const form = /^application\/x-www-form-urlencoded\b/i.test(type);
+  if (mayHaveBody && (unlabelled || form)) {
+    const text = await c.req.raw.clone().text();
+    if (unlabelled || /^\s*[[{]/.test(text)) {
+      const headers = new Headers(c.req.raw.headers);
+      headers.set("content-type", "application/json");
+      c.req.raw = new Request(c.req.raw.url, { method: c.req.method, headers, body: text });
+    }
+  }
+  await next();
+};
 
 export interface ApiOptions {
   adminKey: string;
@@ -99,6 +121,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
   app.use(
     bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => detail(c, 413, BODY_TOO_LARGE) }),
   );
+  app.use(jsonByDefault);
   app.onError(errorHandler(ctx.logger));
   app.notFound((c) => detail(c, 404, `No route for ${c.req.method} ${c.req.path}`));
   app.openAPIRegistry.registerComponent("securitySchemes", "TeamKey", { type: "http", scheme: "bearer", description: "A team's 32-hex API key" });

@@ -32,6 +32,7 @@ export function errorHandler(logger: Logger) {
     if (error instanceof HTTPException) {
       const status = error.status;
       if (status === 413) return detail(c, 413, BODY_TOO_LARGE);
+      if (status === 415) return detail(c, 415, "Request body must be JSON (Content-Type: application/json)");
       if (status === 400 && /JSON/i.test(error.message)) return detail(c, 400, "Request body is not valid JSON");
       return detail(c, status, error.message || "Bad request");
     }

@@ -41,7 +41,7 @@ button:disabled { opacity:.5; cursor:default; }
 .toolbar input, .toolbar select { font:inherit; padding:5px 8px; border:1px solid var(--line); border-radius:6px; background:#fff; }
 .toolbar .group { display:flex; gap:4px; align-items:center; }
 .toolbar .spacer { flex:1; }
-.cards { display:grid; grid-template-columns:repeat(auto-fill,minmax(160px,1fr)); gap:12px; }
+.cards { display:grid; grid-template-columns:repeat(auto-fill,minmax(130px,1fr)); gap:12px; }
 .card { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:12px 14px; }
 .card .label { font-size:12px; color:var(--muted); }
 .card .value { font-size:20px; font-weight:600; margin-top:2px; font-variant-numeric:tabular-nums; }
