@@ -7,11 +7,11 @@
  * failed this task) and cost no more than max_price. Each candidate's figures blend the
  * pricing table with what the router observed, the table weighing as PRIOR_WEIGHT observations:
  *   success  = P(an attempt returns an answer)      (solved / attempts)
- *   accuracy = P(the answer is right)               (table, then 1 - reportbad / answers: an
- *              answer nobody reported bad counts as right, as the upstreams count complaints;
- *              reportgood confirms what is already assumed. Teams rarely report good answers,
- *              so reports are not a sample: with only reportbad, bad / (good + bad) would fall
- *              towards 0 for whichever provider is used most)
+ *   accuracy = P(the answer is right)               (table, moved by reports over all answers:
+ *              an unreported answer counts at the table's figure, reportgood as right, reportbad
+ *              as wrong. Teams rarely report good answers, so reports alone are not a sample:
+ *              bad / (good + bad) would fall towards 0 for whichever provider is used most; and
+ *              counting unreported answers as right would lift it just for being used)
  *   seconds  = typical time to an answer            (table, then observed solve times)
  * Then, by priority:
  *   speed    → least expected time to a solved answer: seconds / success
@@ -86,8 +86,11 @@ export function blendFigures(
   const o = observed ?? emptyObservation();
   const success = (PRIOR_WEIGHT * PRIOR_SUCCESS + o.solved) / (PRIOR_WEIGHT + o.attempts);
   // Answers seen: every solved attempt (reports without recorded answers count as answers too).
+  // An unreported answer is no evidence either way: it counts at the table's accuracy, so a
+  // provider's figure moves only with reports (and cannot drift up just by being used a lot).
   const answers = Math.max(o.solved, o.reportsGood + o.reportsBad);
-  const accuracy = (PRIOR_WEIGHT * table.accuracy + answers - o.reportsBad) / (PRIOR_WEIGHT + answers);
+  const unreported = Math.max(0, answers - o.reportsGood - o.reportsBad);
+  const accuracy = ((PRIOR_WEIGHT + unreported) * table.accuracy + o.reportsGood) / (PRIOR_WEIGHT + answers);
   const solveSeconds = (PRIOR_WEIGHT * table.solveSeconds + o.solveSecondsTotal) / (PRIOR_WEIGHT + o.solved);
   return {
     providerId: provider.id,

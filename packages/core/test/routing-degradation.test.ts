@@ -25,10 +25,12 @@ const usual = imageProvider("usual", 0.1, 3, 0.9);
 const balanced = { type: "ImageToTextTask", priority: "balanced" } as const;
 
 describe("accuracy from reportbad", () => {
-  it("an answer nobody reported bad counts as right: the most used provider does not sink under its complaints", () => {
-    // 1000 answers, 50 reported bad, no reportgood (teams rarely send it): 95% right, not 0%.
+  it("an unreported answer is neutral: heavy use alone neither sinks nor lifts a provider's accuracy; reportbad lowers it in proportion to all its answers", () => {
+    const unreported = blendFigures(cheap, "ImageToTextTask", "balanced", obs({ attempts: 1000, solved: 1000, solveSecondsTotal: 3000 }))!;
+    expect(unreported.accuracy).toBeCloseTo(0.9, 9);
+    // 1000 answers, 50 reported bad, no reportgood (teams rarely send it): 5% fewer right, not 0%.
     const f = blendFigures(cheap, "ImageToTextTask", "balanced", obs({ attempts: 1000, solved: 1000, solveSecondsTotal: 3000, reportsBad: 50 }))!;
-    expect(f.accuracy).toBeCloseTo((20 * 0.9 + 950) / 1020, 9);
+    expect(f.accuracy).toBeCloseTo(((20 + 950) * 0.9) / 1020, 9);
     expect(routedTo(route(balanced, [cheap, usual], [observed("cheap", { attempts: 1000, solved: 1000, solveSecondsTotal: 3000, reportsBad: 50 })], { nowMs: NOW }))).toBe("cheap");
   });
 
@@ -37,10 +39,11 @@ describe("accuracy from reportbad", () => {
     expect(routedTo(route(balanced, [cheap, usual], [complaints], { nowMs: NOW }))).toBe("usual");
   });
 
-  it("reportgood confirms what is assumed; reports without recorded answers still count (as a sample)", () => {
+  it("reportgood raises the figure, reportbad lowers it; reports without recorded answers still count (as a sample)", () => {
     const withGood = blendFigures(cheap, "ImageToTextTask", "balanced", obs({ attempts: 100, solved: 100, reportsGood: 40, reportsBad: 10 }))!;
     const withoutGood = blendFigures(cheap, "ImageToTextTask", "balanced", obs({ attempts: 100, solved: 100, reportsBad: 10 }))!;
-    expect(withGood.accuracy).toBe(withoutGood.accuracy);
+    expect(withGood.accuracy).toBeCloseTo(((20 + 50) * 0.9 + 40) / 120, 9);
+    expect(withoutGood.accuracy).toBeCloseTo(((20 + 90) * 0.9) / 120, 9);
     const reportsOnly = blendFigures(cheap, "ImageToTextTask", "balanced", obs({ reportsGood: 30, reportsBad: 10 }))!;
     expect(reportsOnly.accuracy).toBeCloseTo((20 * 0.9 + 30) / 60, 9);
   });
