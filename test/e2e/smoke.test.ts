@@ -23,6 +23,20 @@ describe("the local stack as `pnpm start` runs it", () => {
     expect(account.body.reserved).toBe(0);
   });
 
+  it("lists a team's keys by prefix only, follows issue and revoke, and 404s an unknown team", async () => {
+    const admin = client(stack, stack.adminKey);
+    const created = (await admin.request("POST", "/v2/admin/teams", { body: { name: "keys", credits: 1 } })).body;
+    const list = async () => (await admin.request("GET", `/v2/admin/teams/${created.team_id}/keys`)).body;
+    expect(await list()).toEqual({ team_id: created.team_id, keys: [{ key_prefix: created.api_key.slice(0, 8), created_at: expect.any(String) }] });
+    const second = (await admin.request("POST", `/v2/admin/teams/${created.team_id}/keys`)).body;
+    const both = await list();
+    expect(new Set(both.keys.map((k: { key_prefix: string }) => k.key_prefix))).toEqual(new Set([created.api_key.slice(0, 8), second.key_prefix]));
+    expect(JSON.stringify(both)).not.toContain(created.api_key);
+    expect((await admin.request("DELETE", `/v2/admin/teams/${created.team_id}/keys/${created.api_key.slice(0, 8)}`)).status).toBe(200);
+    expect((await list()).keys.map((k: { key_prefix: string }) => k.key_prefix)).toEqual([second.key_prefix]);
+    expect((await admin.request("GET", "/v2/admin/teams/no-such-team/keys")).status).toBe(404);
+  });
+
   it("reads a JSON body sent without a JSON Content-Type (curl -d '{…}'), and refuses a real form with 415", async () => {
     const headers = { authorization: `Bearer ${stack.demo!.apiKey}` };
     const body = JSON.stringify({ image: fakeImage() });

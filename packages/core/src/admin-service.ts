@@ -63,6 +63,13 @@ export async function issueKey(ctx: RouterContext, teamId: string) {
   return { team_id: teamId, api_key: apiKey, key_prefix: keyPrefix(apiKey) };
 }
 
+/** A team's live keys, by prefix (the keys themselves are never stored). */
+export async function listKeys(ctx: RouterContext, teamId: string) {
+  if (!(await ctx.teams.getTeam(teamId))) throw notFound(`Team ${teamId} not found`);
+  const keys = await ctx.teams.listKeys(teamId);
+  return { team_id: teamId, keys: keys.map((k) => ({ key_prefix: k.keyPrefix, created_at: k.createdAt })) };
+}
+
 export async function revokeKey(ctx: RouterContext, teamId: string, prefix: string) {
   if (!/^[0-9a-f]{8}$/.test(prefix)) throw badRequest("key_prefix: must be the key's first 8 hex characters");
   const revoked = await ctx.teams.revokeKey(teamId, prefix);

@@ -94,6 +94,8 @@ export interface TeamStore {
   teamIdForKeyHash(hash: string): Promise<string | undefined>;
   addCredits(teamId: string, amountMicro: Micro): Promise<Team | undefined>;
   addKey(teamId: string, input: { apiKeyHash: string; keyPrefix: string }): Promise<boolean>;
+  /** The team's live keys: their prefixes and when they were issued (never the keys). */
+  listKeys(teamId: string): Promise<{ keyPrefix: string; createdAt: string }[]>;
   /** Revokes the team's keys whose prefix matches; the number revoked. */
   revokeKey(teamId: string, keyPrefix: string): Promise<number>;
   /** The team's ledger lines with fromDay ≤ day ≤ toDay (UTC), oldest first, at most `limit`. */

@@ -107,7 +107,7 @@ const monthOfMs = (ms: number) => new Date(ms).toISOString().slice(0, 7);
 
 export class FakeTeamStore implements TeamStore {
   readonly teams = new Map<string, Team>();
-  readonly keys = new Map<string, { teamId: string; prefix: string }>();
+  readonly keys = new Map<string, { teamId: string; prefix: string; createdAt: string }>();
   /** `${teamId}#${YYYY-MM}` → what the month's tasks hold or were charged. */
   readonly months = new Map<string, Micro>();
   /** Ledger lines, oldest first (credits here; charges and refunds from FakeTaskStore). */
@@ -128,7 +128,7 @@ export class FakeTeamStore implements TeamStore {
       createdAt: this.clock.now(),
     };
     this.teams.set(team.teamId, team);
-    this.keys.set(input.apiKeyHash, { teamId: team.teamId, prefix: input.keyPrefix });
+    this.keys.set(input.apiKeyHash, { teamId: team.teamId, prefix: input.keyPrefix, createdAt: new Date(this.clock.now()).toISOString() });
     if (input.creditsMicro > 0) this.lines.push({ teamId: team.teamId, line: { at: this.clock.now(), kind: "credit", amountMicro: input.creditsMicro } });
     return clone(team);
   }
@@ -193,8 +193,13 @@ export class FakeTeamStore implements TeamStore {
   async addKey(teamId: string, input: { apiKeyHash: string; keyPrefix: string }): Promise<boolean> {
     await tick();
     if (!this.teams.has(teamId) || this.keys.has(input.apiKeyHash)) return false;
-    this.keys.set(input.apiKeyHash, { teamId, prefix: input.keyPrefix });
+    this.keys.set(input.apiKeyHash, { teamId, prefix: input.keyPrefix, createdAt: new Date(this.clock.now()).toISOString() });
     return true;
+  }
+
+  async listKeys(teamId: string): Promise<{ keyPrefix: string; createdAt: string }[]> {
+    await tick();
+    return [...this.keys.values()].filter((k) => k.teamId === teamId).map((k) => ({ keyPrefix: k.prefix, createdAt: k.createdAt }));
   }
 
   async revokeKey(teamId: string, keyPrefix: string): Promise<number> {

@@ -11,6 +11,7 @@ import {
   accountView,
   addCredits,
   ledgerView,
+  listKeys,
   listTeams,
   setMonthlyBudget,
   usageCsv,
@@ -340,6 +341,23 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       },
     }),
     async (c) => c.json(await issueKey(ctx, c.req.valid("param").team_id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v2/admin/teams/{team_id}/keys",
+      tags: ["admin"],
+      summary: "A team's live keys by prefix (keys are only stored as hashes)",
+      security: adminSecurity,
+      middleware: [admin] as const,
+      request: { params: TeamIdParams },
+      responses: {
+        200: json(z.object({ team_id: z.string(), keys: z.array(z.object({ key_prefix: z.string(), created_at: z.string() })) }), "Key prefixes, oldest first"),
+        ...errors(401, 404),
+      },
+    }),
+    async (c) => c.json(await listKeys(ctx, c.req.valid("param").team_id), 200),
   );
 
   app.openapi(

@@ -143,6 +143,20 @@ export class DynamoTeamStore implements TeamStore {
     throw new Error(`add key transaction cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
   }
 
+  async listKeys(teamId: string): Promise<{ keyPrefix: string; createdAt: string }[]> {
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: "pk = :pk AND begins_with(sk, :keys)",
+        ExpressionAttributeValues: { ":pk": keys.team(teamId).pk, ":keys": "KEY#" },
+        ConsistentRead: true,
+      }),
+    );
+    return Items.map((item) => ({ keyPrefix: item.key_prefix as string, createdAt: item.created_at as string })).sort((a, b) =>
+      a.createdAt.localeCompare(b.createdAt),
+    );
+  }
+
   async revokeKey(teamId: string, keyPrefix: string): Promise<number> {
     const { Items = [] } = await this.db.send(
       new QueryCommand({
