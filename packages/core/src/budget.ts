@@ -4,11 +4,11 @@
  * transaction as the credit reservation, so parallel submits cannot overshoot it; it resets
  * by itself because each month counts in its own item.
  */
-import { isoTime } from "./clock.ts";
+import { dayOf, isoTime } from "./clock.ts";
 import { microToCredits, type Micro } from "./money.ts";
 import type { Team } from "./ports.ts";
 
-export const monthOf = (epochMs: number): string => new Date(epochMs).toISOString().slice(0, 7);
+export const monthOf = (epochMs: number): string => dayOf(epochMs).slice(0, 7);
 
 export function nextMonthStart(epochMs: number): number {
   const d = new Date(epochMs);

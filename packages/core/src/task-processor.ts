@@ -12,6 +12,7 @@
  * step the task has left does nothing. Waiting is always an SQS delay, never a sleep.
  */
 import type { Fault, Solution, UpstreamError } from "./adapter.ts";
+import { dayOf } from "./clock.ts";
 import { commit } from "./commit.ts";
 import type { RouterContext } from "./context.ts";
 import type { MoneyMove, UsageEvent } from "./ports.ts";
@@ -357,7 +358,7 @@ async function endTask(
   const usage: UsageEvent = {
     kind: "ended",
     teamId: record.teamId,
-    day: new Date(record.createdAt).toISOString().slice(0, 10),
+    day: dayOf(record.createdAt),
     type: record.type,
     providerId: solvedBy?.providerId ?? currentAttempt(record)?.providerId ?? "none",
     completed: end.status === "completed",

@@ -3,7 +3,7 @@
  * report. Every rule of API.md about tasks lives here; the HTTP layer only translates.
  */
 import { monthOf, nextMonthStart } from "./budget.ts";
-import { isoTime } from "./clock.ts";
+import { dayOf, isoTime } from "./clock.ts";
 import { commit } from "./commit.ts";
 import type { RouterContext } from "./context.ts";
 import { badRequest, conflict, DomainError, notFound, paymentRequired, unavailable } from "./errors.ts";
@@ -194,7 +194,7 @@ export async function reportTask(ctx: RouterContext, teamId: string, taskId: str
       ? await commit(ctx, task, next, { refundMicro: refund }, {
           kind: "refund",
           teamId: task.teamId,
-          day: new Date(task.createdAt).toISOString().slice(0, 10),
+          day: dayOf(task.createdAt),
           type: task.type,
           providerId: attempt?.providerId ?? "none",
           completed: true,

@@ -14,7 +14,6 @@ export const TASK_TYPES = [
   "CoordinatesTask",
 ] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
-export const TaskTypeSchema = z.enum(TASK_TYPES);
 
 export const PRIORITIES = ["speed", "balanced", "accuracy"] as const;
 export type Priority = (typeof PRIORITIES)[number];
@@ -152,12 +151,6 @@ export const UnifiedSubmitSchema = z.discriminatedUnion(
 export interface UnifiedTask<T extends TaskType = TaskType> {
   type: T;
   fields: TaskFields<T>;
-}
-
-export interface SubmitOptions {
-  priority: Priority;
-  maxPriceMicro?: number;
-  callbackUrl?: string;
 }
 
 /** Splits a validated body into the task and the submit options. */

@@ -105,7 +105,6 @@ export function resultView(task: TaskRecord) {
     report: task.report ?? null,
   };
 }
-export type ResultView = ReturnType<typeof resultView>;
 
 /** One line of GET /v2/solver/tasks. */
 export const taskSummaryView = (task: TaskRecord) => ({

@@ -6,7 +6,7 @@
 import type { RouterContext } from "./context.ts";
 import { badRequest } from "./errors.ts";
 import { microToCredits } from "./money.ts";
-import { isoTime } from "./clock.ts";
+import { dayOf, isoTime } from "./clock.ts";
 import { addHistograms, emptyHistogram, histogramMedian } from "./solve-time-histogram.ts";
 import type { LedgerEntry, UsageRollup } from "./ports.ts";
 
@@ -26,8 +26,8 @@ export interface UsageQuery {
 /** Reads and checks a usage query; each problem is a 400 naming the parameter. */
 /** An inclusive UTC day range: `to` defaults to today, `from` to 29 days before `to`. */
 export function parseDayRange(query: { from?: string; to?: string }, nowMs: number) {
-  const to = query.to === undefined || query.to === "" ? new Date(nowMs).toISOString().slice(0, 10) : checkDay("to", query.to);
-  const from = query.from === undefined || query.from === "" ? new Date(Date.parse(to) - 29 * DAY_MS).toISOString().slice(0, 10) : checkDay("from", query.from);
+  const to = query.to === undefined || query.to === "" ? dayOf(nowMs) : checkDay("to", query.to);
+  const from = query.from === undefined || query.from === "" ? dayOf(Date.parse(to) - 29 * DAY_MS) : checkDay("from", query.from);
   if (from > to) throw badRequest(`from: ${from} is after to: ${to}`);
   if ((Date.parse(to) - Date.parse(from)) / DAY_MS + 1 > MAX_RANGE_DAYS) throw badRequest(`from/to: at most ${MAX_RANGE_DAYS} days at a time`);
   return { from, to };
@@ -47,7 +47,7 @@ export function parseUsageQuery(query: UsageQuery, nowMs: number, allowTeam: boo
 }
 
 function checkDay(name: string, value: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value)) || new Date(Date.parse(value)).toISOString().slice(0, 10) !== value) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value)) || dayOf(Date.parse(value)) !== value) {
     throw badRequest(`${name}: "${value}" is not a date (YYYY-MM-DD)`);
   }
   return value;

@@ -49,10 +49,9 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
   const sqs = settings.clients?.sqs ?? new SQSClient({ ...common, ...(settings.sqsEndpoint ? { endpoint: settings.sqsEndpoint } : {}) });
   const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   const clock = settings.clock ?? systemClock;
-  const tasks = new DynamoTaskStore(db, settings.tableName);
   const ctx: RouterContext = {
-    tasks,
-    teams: new DynamoTeamStore(db, settings.tableName, () => clock.now(), tasks),
+    tasks: new DynamoTaskStore(db, settings.tableName),
+    teams: new DynamoTeamStore(db, settings.tableName, () => clock.now()),
     usage: new DynamoUsageStore(db, settings.tableName),
     providerStates: new DynamoProviderStateStore(db, settings.tableName, () => clock.now()),
     queue: new SqsWorkQueue(sqs, settings.queueUrl),

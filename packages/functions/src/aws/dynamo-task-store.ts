@@ -25,7 +25,7 @@ import {
   type UsageEvent,
 } from "@solver-router/core";
 import { TTL_ATTRIBUTE } from "./table-definition.ts";
-import { budgetMonthUpdate, keys, teamMoneyUpdate, usageWrites } from "./items.ts";
+import { budgetMonthUpdate, keys, readMonthUsed, teamMoneyUpdate, usageWrites } from "./items.ts";
 import { conditionFailed as failed, transactWrite, type TransactItem } from "./transact.ts";
 
 /** Kept below DynamoDB's 400 KB item limit with room for the keys. */
@@ -45,7 +45,7 @@ export class DynamoTaskStore implements TaskStore {
     const chunks = chunk(Buffer.from(JSON.stringify(payload), "utf8"));
     const month = budget?.month ?? monthOf(task.createdAt);
     if (budget && task.reservedMicro > budget.limitMicro) {
-      return { kind: "over_budget", needMicro: task.reservedMicro, usedMicro: await this.monthUsed(task.teamId, month), limitMicro: budget.limitMicro };
+      return { kind: "over_budget", needMicro: task.reservedMicro, usedMicro: await readMonthUsed(this.db, this.table, task.teamId, month), limitMicro: budget.limitMicro };
     }
     const items: TransactItem[] = [
       {
@@ -118,11 +118,6 @@ export class DynamoTaskStore implements TaskStore {
         ...(staleTaskId ? { ExpressionAttributeValues: { ":stale": staleTaskId } } : {}),
       },
     };
-  }
-
-  async monthUsed(teamId: string, month: string): Promise<number> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.budgetMonth(teamId, month), ConsistentRead: true }));
-    return Number(Item?.used ?? 0);
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {

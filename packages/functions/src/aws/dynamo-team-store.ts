@@ -2,20 +2,18 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { LedgerEntry, Team, TeamStore } from "@solver-router/core";
 import { ulid } from "ulid";
-import type { DynamoTaskStore } from "./dynamo-task-store.ts";
 import { conditionFailed, transactWrite } from "./transact.ts";
-import { keys } from "./items.ts";
+import { keys, readMonthUsed } from "./items.ts";
 
 export class DynamoTeamStore implements TeamStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly now: () => number,
-    private readonly tasks: Pick<DynamoTaskStore, "monthUsed">,
   ) {}
 
   monthUsed(teamId: string, month: string): Promise<number> {
-    return this.tasks.monthUsed(teamId, month);
+    return readMonthUsed(this.db, this.table, teamId, month);
   }
 
   async setMonthlyBudget(teamId: string, limitMicro: number | undefined): Promise<Team | undefined> {

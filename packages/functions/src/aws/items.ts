@@ -1,6 +1,7 @@
 /**
- * Item keys and the write fragments several stores share (see table-definition.ts).
+ * Item keys and the reads and write fragments several stores share (see table-definition.ts).
  */
+import { GetCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { solveTimeBucket, type MoneyMove, type TaskStatus, type UsageEvent } from "@solver-router/core";
 import type { TransactItem } from "./transact.ts";
 
@@ -14,7 +15,8 @@ export const keys = {
   task: (taskId: string) => ({ pk: `TASK#${taskId}`, sk: "TASK" }),
   payload: (taskId: string, index: number) => ({ pk: `TASK#${taskId}`, sk: `PAYLOAD#${String(index).padStart(3, "0")}` }),
   idempotency: (teamId: string, key: string) => ({ pk: `IDEM#${teamId}#${key}`, sk: "IDEM" }),
-  ledger: (teamId: string, atMs: number, taskId: string) => ({ pk: `TEAM#${teamId}`, sk: `LEDGER#${new Date(atMs).toISOString()}#${taskId}` }),
+  /** `what` tells lines of the same instant apart: `<task_id>#charge`, `credit#<ulid>`… */
+  ledger: (teamId: string, atMs: number, what: string) => ({ pk: `TEAM#${teamId}`, sk: `LEDGER#${new Date(atMs).toISOString()}#${what}` }),
   usage: (teamId: string, day: string, type: string, providerId: string) => ({ pk: `USAGE#${teamId}`, sk: `${day}#${type}#${providerId}` }),
   provider: (providerId: string) => ({ pk: "PROVIDERS", sk: providerId }),
   budgetMonth: (teamId: string, month: string) => ({ pk: `TEAM#${teamId}`, sk: `BUDGET#${month}` }),
@@ -42,6 +44,12 @@ export function teamMoneyUpdate(table: string, teamId: string, money: MoneyMove)
       ...(reserve > 0 ? { ":reserve": reserve } : {}),
     },
   };
+}
+
+/** What a team's tasks created in `month` hold or were charged (the budget's counter). */
+export async function readMonthUsed(db: DynamoDBDocumentClient, table: string, teamId: string, month: string): Promise<number> {
+  const { Item } = await db.send(new GetCommand({ TableName: table, Key: keys.budgetMonth(teamId, month), ConsistentRead: true }));
+  return Number(Item?.used ?? 0);
 }
 
 /**

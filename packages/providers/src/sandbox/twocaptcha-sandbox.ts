@@ -27,8 +27,6 @@ import { serveSandbox } from "./serve.ts";
 
 /** The kinds of captcha the sandbox tells apart (the protocol's methods it implements). */
 export type TwocaptchaSandboxKind = "normal" | "text" | "coordinates" | "recaptcha_v2" | "recaptcha_v3" | "turnstile";
-export const TWOCAPTCHA_SANDBOX_IMAGE_KINDS: readonly TwocaptchaSandboxKind[] = ["normal", "text", "coordinates"];
-export const TWOCAPTCHA_SANDBOX_TOKEN_KINDS: readonly TwocaptchaSandboxKind[] = ["recaptcha_v2", "recaptcha_v3", "turnstile"];
 
 export type TwocaptchaSandboxFault = null | "zero_balance" | "http_500" | "unsolvable" | "no_slot" | "bad_key";
 
