@@ -243,8 +243,8 @@ describe("delivery faults: duplicate messages, dying workers, SQS outages", () =
     const clock = movableClock();
     let target = "";
     let died = false;
-    const tasks = tasksWith((real) => async (prev, next, money, usage) => {
-      const result = await real(prev, next, money, usage);
+    const tasks = tasksWith((real) => async (prev, next, money) => {
+      const result = await real(prev, next, money);
       if (!died && next.taskId === target && result === "ok" && next.attempts.at(-1)?.state === "submitting") {
         died = true;
         clock.offsetMs = 61_000; // what the next delivery of the step will see: the in-flight guard has passed
@@ -281,14 +281,14 @@ describe("delivery faults: duplicate messages, dying workers, SQS outages", () =
     const clock = movableClock();
     let target = "";
     let died = false;
-    const tasks = tasksWith((real) => async (prev, next, money, usage) => {
+    const tasks = tasksWith((real) => async (prev, next, money) => {
       const recordsUpstreamId = prev.attempts.at(-1)?.state === "submitting" && next.attempts.at(-1)?.state === "polling";
       if (!died && next.taskId === target && recordsUpstreamId) {
         died = true;
         clock.offsetMs = 61_000;
         throw new Error("e2e: the worker died between in.php and recording its answer");
       }
-      return real(prev, next, money, usage);
+      return real(prev, next, money);
     });
     const ctx: RouterContext = { ...stack.ctx, tasks, queue, clock };
     target = await submitVia(ctx, team.teamId, "dies-after-submit");
@@ -323,8 +323,8 @@ describe("delivery faults: duplicate messages, dying workers, SQS outages", () =
         return realQueue.send(message, delaySeconds);
       },
     };
-    const tasks = tasksWith((real) => async (prev, next, money, usage) => {
-      const result = await real(prev, next, money, usage);
+    const tasks = tasksWith((real) => async (prev, next, money) => {
+      const result = await real(prev, next, money);
       if (!died && next.taskId === target && result === "ok" && next.attempts.at(-1)?.state === "submitting") {
         died = true;
         throw new Error("e2e: the worker died right after its claim was written");
@@ -363,9 +363,9 @@ describe("delivery faults: duplicate messages, dying workers, SQS outages", () =
     const team = await createTeam(stack, "slow-write", START);
     const { url, queue } = await freshQueue();
     let target = "";
-    const tasks = tasksWith((real) => async (prev, next, money, usage) => {
+    const tasks = tasksWith((real) => async (prev, next, money) => {
       if (next.taskId === target && next.status === "pending" && next.attempts.length > 0) await sleep(1500);
-      return real(prev, next, money, usage);
+      return real(prev, next, money);
     });
     const ctx: RouterContext = { ...stack.ctx, tasks, queue };
     // The sandbox answers ERROR_CAPTCHA_UNSOLVABLE for a captcha whose instructions carry this marker.

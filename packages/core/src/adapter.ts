@@ -18,8 +18,11 @@ export type Solution =
  *                 it cools down for every worker and the task moves to another provider.
  *  - unsolvable:  this provider could not solve this captcha: not charged; try the next provider.
  *  - bad_request: the task itself is wrong (page URL, site key, image size/type...): fail, refund.
+ *  - rate_limited: the upstream asks the account to slow down (MAX_USER_TURN, ERROR_NO_SLOT_AVAILABLE,
+ *                 ERROR: 1001-1005, HTTP 429): the account pauses for `waitSeconds` for every worker and
+ *                 the task is rescheduled; it never fails a task and never counts against the provider.
  */
-export type Fault = "retry" | "cooldown" | "unsolvable" | "bad_request";
+export type Fault = "retry" | "cooldown" | "unsolvable" | "bad_request" | "rate_limited";
 
 export interface UpstreamError {
   fault: Fault;
@@ -46,6 +49,20 @@ export type ReportOutcome = { kind: "recorded" } | { kind: "error"; error: Upstr
 /** What the router knows about a submit besides the task itself. */
 export interface SubmitContext {
   priority: Priority;
+  /** Where the upstream should POST the answer (protocols with pingback), unique to this attempt. */
+  pingbackUrl?: string;
+}
+
+/** One captcha of a batched result check. */
+export interface PollItem {
+  upstreamId: string;
+  type: TaskType;
+}
+
+/** An upstream's own limits, per provider account (docs/architecture.md "Flow control"). */
+export interface UpstreamLimits {
+  /** Task submissions per second, spread evenly (GCRA); unset = no pacing. */
+  submitsPerSecond?: number;
 }
 
 export interface ProviderAdapter {
@@ -54,9 +71,17 @@ export interface ProviderAdapter {
   readonly taskTypes: readonly TaskType[];
   /** false for synchronous protocols whose submit answers with the solution (acedata). */
   readonly polls: boolean;
+  /** The pace a provider account of this protocol keeps unless its entry says otherwise. */
+  readonly defaultLimits?: UpstreamLimits;
   submit(provider: Provider, task: UnifiedTask, context?: SubmitContext): Promise<SubmitOutcome>;
   poll(provider: Provider, upstreamId: string, type: TaskType): Promise<PollOutcome>;
+  /** Many captchas of one account in one request (answers in the order asked). */
+  pollMany?(provider: Provider, items: readonly PollItem[]): Promise<PollOutcome[]>;
   report(provider: Provider, upstreamId: string, correct: boolean): Promise<ReportOutcome>;
+  /** Registers the router's pingback address with the account; true when the upstream accepted it. */
+  registerPingback?(provider: Provider, address: string): Promise<boolean>;
+  /** Reads the answer a pingback carried (`code`) as this task type's solution. */
+  readPingback?(type: TaskType, code: string): PollOutcome;
 }
 
 export type AdapterRegistry = Readonly<Record<ProtocolName, ProviderAdapter | undefined>>;

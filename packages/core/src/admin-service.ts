@@ -8,6 +8,7 @@ import { isoTime } from "./clock.ts";
 import type { RouterContext } from "./context.ts";
 import { badRequest, notFound } from "./errors.ts";
 import { creditsToMicro, microToCredits } from "./money.ts";
+import { submitPace } from "./flow-control.ts";
 import { windowStartOf } from "./observations.ts";
 import type { Team } from "./ports.ts";
 import { priceAt } from "./providers.ts";
@@ -89,6 +90,8 @@ export async function providersView(ctx: RouterContext) {
     providers: ctx.providers.map((provider) => {
       const state = states.get(provider.id);
       const cooling = state?.cooldownUntil !== undefined && state.cooldownUntil > now;
+      const paused = state?.pausedUntil !== undefined && state.pausedUntil > now;
+      const pace = submitPace(ctx, provider);
       const tasks = Object.fromEntries(
         (Object.entries(provider.tasks) as [TaskType, NonNullable<(typeof provider.tasks)[TaskType]>][]).map(([type, pricing]) => {
           const observed = state?.observed[type];
@@ -128,6 +131,12 @@ export async function providersView(ctx: RouterContext) {
         enabled: provider.enabled,
         cooldown_until: cooling ? isoTime(state!.cooldownUntil!) : null,
         cooldown_reason: cooling ? (state?.cooldownReason ?? null) : null,
+        pace: { submits_per_second: pace ?? null },
+        paused_until: paused ? isoTime(state!.pausedUntil!) : null,
+        pause_reason: paused ? (state?.pauseReason ?? null) : null,
+        pingback: state?.pingback
+          ? { address: state.pingback.address, registered: state.pingback.registered, checked_at: isoTime(state.pingback.at) }
+          : null,
         tasks,
       };
     }),

@@ -1,5 +1,5 @@
 import type { RouterContext } from "./context.ts";
-import type { MoneyMove, TransitionResult, UsageEvent } from "./ports.ts";
+import type { MoneyMove, TransitionResult } from "./ports.ts";
 import type { TaskRecord } from "./task.ts";
 
 export type CommitResult = { ok: true; task: TaskRecord } | { ok: false; reason: Exclude<TransitionResult, "ok"> };
@@ -13,9 +13,8 @@ export async function commit(
   prev: TaskRecord,
   next: TaskRecord,
   money?: MoneyMove,
-  usage?: UsageEvent,
 ): Promise<CommitResult> {
   const record: TaskRecord = { ...next, version: prev.version + 1, updatedAt: ctx.clock.now() };
-  const result = await ctx.tasks.transition(prev, record, money, usage);
+  const result = await ctx.tasks.transition(prev, record, money);
   return result === "ok" ? { ok: true, task: record } : { ok: false, reason: result };
 }

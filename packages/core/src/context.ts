@@ -21,6 +21,8 @@ export interface RouterContext {
   newId: () => string;
   /** Share of balanced tasks routed to explore (see routing.ts). */
   explorationShare: number;
+  /** The router's public base URL, for upstream pingbacks; unset = upstreams are polled. */
+  publicUrl?: string;
   random?: () => number;
 }
 

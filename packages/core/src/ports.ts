@@ -44,8 +44,9 @@ export interface MoneyMove {
 }
 
 /**
- * A task's contribution to the usage rollups, written in its own transaction: "ended" counts the
- * task and what it was charged; "refund" takes a refunded charge back out (same day and row).
+ * A task's contribution to the usage rollups (task-effects.ts derives it from the task's change):
+ * "ended" counts the task and what it was charged; "refund" takes a refunded charge back out
+ * (same day and row).
  */
 export interface UsageEvent {
   kind: "ended" | "refund";
@@ -65,7 +66,14 @@ export type CreateTaskResult =
   | { kind: "over_budget"; needMicro: Micro; usedMicro: Micro; limitMicro: Micro }
   | { kind: "no_team" };
 
-export type TransitionResult = "ok" | "conflict" | "insufficient_credits";
+export type TransitionResult = "ok" | "conflict" | "insufficient_credits" | "over_budget";
+
+export interface TaskListQuery {
+  limit: number;
+  offset: number;
+  cursor?: string;
+  status?: TaskStatus;
+}
 
 export interface TaskStore {
   /**
@@ -75,14 +83,19 @@ export interface TaskStore {
   create(task: TaskRecord, payload: UnifiedTask, budget?: BudgetLimit): Promise<CreateTaskResult>;
   get(taskId: string): Promise<TaskRecord | undefined>;
   getPayload(taskId: string): Promise<UnifiedTask | undefined>;
-  list(teamId: string, query: { limit: number; offset: number; status?: TaskStatus }): Promise<{ total: number; tasks: TaskRecord[] }>;
+  /**
+   * The team's tasks, newest first: from `cursor` (a previous page's nextCursor) or after skipping
+   * `offset`; `total` counts the team's tasks (of that status) without reading them.
+   */
+  list(teamId: string, query: TaskListQuery): Promise<{ total: number; tasks: TaskRecord[]; nextCursor?: string }>;
   /** Deletes a finished task; false if it was not finished (or not there) any more. */
   delete(task: TaskRecord): Promise<boolean>;
   /**
    * Replaces `prev` by `next` if the stored version is still prev.version (next.version must be
-   * prev.version + 1), moving money and writing usage in the same transaction.
+   * prev.version + 1), moving money in the same write. What the change means for the usage
+   * rollups, the ledger and the task counts (task-effects.ts) follows from the change itself.
    */
-  transition(prev: TaskRecord, next: TaskRecord, money?: MoneyMove, usage?: UsageEvent): Promise<TransitionResult>;
+  transition(prev: TaskRecord, next: TaskRecord, money?: MoneyMove): Promise<TransitionResult>;
   /** Unfinished tasks whose current step is due before `beforeMs`, oldest first. */
   listOverdue(beforeMs: number, limit: number): Promise<TaskRecord[]>;
 }
@@ -155,6 +168,11 @@ export interface ProviderState {
   providerId: string;
   cooldownUntil?: number;
   cooldownReason?: string;
+  /** The upstream asked the account to slow down (a rate-limit answer): no new submits until then. */
+  pausedUntil?: number;
+  pauseReason?: string;
+  /** The pingback address registered with the account, or why registration failed. */
+  pingback?: { address: string; registered: boolean; at: number };
   observed: Partial<Record<TaskType, ProviderObservation>>;
 }
 
@@ -167,15 +185,27 @@ export interface ProviderStateStore {
   /** Cooldowns, and per provider and type what was observed in the observation window (observations.ts). */
   list(): Promise<ProviderState[]>;
   setCooldown(providerId: string, untilMs: number, reason: string): Promise<void>;
+  /** Pauses the account's submits until `untilMs` (never shortens a longer pause). */
+  setPause(providerId: string, untilMs: number, reason: string): Promise<void>;
+  /**
+   * Reserves the account's next submit slot under its pace (one every `intervalMs`, shared by
+   * every instance): the time at which this submit may go out (now when the account is idle).
+   */
+  reserveSubmitSlot(providerId: string, intervalMs: number, nowMs: number): Promise<number>;
+  /** Records the outcome of registering the pingback address. */
+  setPingback(providerId: string, address: string, registered: boolean): Promise<void>;
   recordAttempt(providerId: string, type: TaskType, result: AttemptResult): Promise<void>;
   recordReport(providerId: string, type: TaskType, correct: boolean): Promise<void>;
 }
 
 /** Messages on the work queue: ids only (SQS messages stay small). */
 export type WorkMessage =
-  /** `early`: times this message came back because it arrived before its step was written. */
-  | { kind: "task"; task_id: string; step: number; early?: number }
-  | { kind: "callback"; task_id: string; attempt: number };
+  /**
+   * `early`: times this message came back because it arrived before its step was written;
+   * `slot`: the submit slot (epoch ms) this step already reserved under the provider's pace.
+   */
+  | { kind: "task"; task_id: string; step: number; early?: number; slot?: { provider: string; at: number } }
+  | { kind: "callback"; task_id: string; attempt: number; early?: number };
 
 export interface WorkQueue {
   send(message: WorkMessage, delaySeconds: number): Promise<void>;

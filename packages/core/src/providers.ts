@@ -4,6 +4,7 @@
  * may be added, never changed.
  */
 import { z } from "zod";
+import type { UpstreamLimits } from "./adapter.ts";
 import { creditsToMicro, type Micro } from "./money.ts";
 import { PRIORITIES, TASK_TYPES, type Priority, type TaskType } from "./task-types.ts";
 
@@ -29,6 +30,8 @@ export const ProviderFileEntrySchema = z.looseObject({
   api_key: z.string().min(1),
   enabled: z.boolean().default(true),
   tasks: z.partialRecord(z.enum(TASK_TYPES), TaskPricingFileSchema),
+  /** Optional (added field): the account's own limits; the protocol's defaults otherwise. */
+  limits: z.object({ submits_per_second: z.number().positive().max(1000).optional() }).optional(),
 });
 
 export const ProvidersFileSchema = z.object({ providers: z.array(ProviderFileEntrySchema) });
@@ -49,6 +52,7 @@ export interface Provider {
   apiKey: string;
   enabled: boolean;
   tasks: Partial<Record<TaskType, TaskPricing>>;
+  limits?: UpstreamLimits;
 }
 
 /** The price a provider charges for a task type at a priority. */
@@ -87,6 +91,7 @@ export function parseProvidersFile(json: unknown): Provider[] {
       apiKey: entry.api_key,
       enabled: entry.enabled,
       tasks,
+      ...(entry.limits?.submits_per_second !== undefined ? { limits: { submitsPerSecond: entry.limits.submits_per_second } } : {}),
     };
   });
 }

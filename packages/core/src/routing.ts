@@ -165,10 +165,7 @@ export function route(
       reason: `No provider serves ${request.type} within max_price ${microToCreditsString(request.maxPriceMicro!)}; the cheapest costs ${microToCreditsString(cheapest)}`,
     };
   }
-  const coolingUntil = (id: string) => {
-    const until = stateOf.get(id)?.cooldownUntil;
-    return until !== undefined && until > options.nowMs ? until : undefined;
-  };
+  const coolingUntil = (id: string) => unavailableUntil(stateOf.get(id), options.nowMs);
   const available = affordable.filter(({ provider }) => coolingUntil(provider.id) === undefined);
   if (available.length === 0) {
     // Every provider that could serve is cooling down: wait for the first to come back rather
@@ -206,6 +203,12 @@ export function route(
     reason: describe(request.priority, best.figures, ranked[1]?.figures),
     candidates,
   };
+}
+
+/** Until when a provider takes no new task: a cooldown or a rate-limit pause; undefined when it does now. */
+export function unavailableUntil(state: ProviderState | undefined, nowMs: number): number | undefined {
+  const until = Math.max(state?.cooldownUntil ?? 0, state?.pausedUntil ?? 0);
+  return until > nowMs ? until : undefined;
 }
 
 function describe(priority: Priority, best: CandidateFigures, next: CandidateFigures | undefined): string {

@@ -65,3 +65,25 @@ export function nextPollDelaySeconds(
   const spread = Math.ceil((windowEndMs - nowMs) / 1000 / pollsLeft);
   return Math.min(MAX_DELAY_SECONDS, Math.max(POLL_INTERVAL_SECONDS, spread));
 }
+
+/**
+ * Result checks fall on a shared grid (every POLL_INTERVAL_SECONDS of the clock), so every
+ * check of one provider account that is due at a tick goes out in one batched request
+ * (`res.php?action=get&ids=`). Rounding up keeps checks at least as far apart as asked.
+ */
+export function gridDelaySeconds(nowMs: number, earliestMs: number): number {
+  const grid = POLL_INTERVAL_SECONDS * 1000;
+  const tick = Math.ceil(earliestMs / grid) * grid;
+  return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((tick - nowMs) / 1000)));
+}
+
+/** With a pingback on its way, later safety-net checks come this far apart. */
+export const SAFETY_NET_INTERVAL_SECONDS = 30;
+
+/**
+ * With a pingback on its way, result requests are only a safety net: the first a little after
+ * the type's usual solve time (three times the provider's typical figure, never before the
+ * document's first wait plus 10 s), then every SAFETY_NET_INTERVAL_SECONDS.
+ */
+export const safetyNetFirstWaitSeconds = (type: TaskType, typicalSolveSeconds: number): number =>
+  Math.max(FIRST_WAIT_SECONDS[type] + 10, Math.ceil(3 * typicalSolveSeconds));

@@ -10,29 +10,35 @@
  *   4. record the outcome (again conditional on the version); money moves in the same write.
  * If the process dies after 1, the queued message carries on; a message that arrives for a
  * step the task has left does nothing. Waiting is always an SQS delay, never a sleep.
+ * Towards the upstream, submits keep the account's pace and rate-limit answers pause it;
+ * answers arrive by pingback where the protocol has one, and the result checks that remain go
+ * out batched per account (flow-control.ts, docs/architecture.md "Flow control").
  */
-import type { Fault, Solution, UpstreamError } from "./adapter.ts";
-import { dayOf } from "./clock.ts";
+import type { Fault, PollOutcome, ProviderAdapter, Solution, UpstreamError } from "./adapter.ts";
 import { commit } from "./commit.ts";
 import type { RouterContext } from "./context.ts";
-import type { MoneyMove, UsageEvent } from "./ports.ts";
+import { newPingbackToken, parsePingbackToken, pingbackReady, pingbackUrl, submitPace, tokensEqual } from "./flow-control.ts";
+import type { MoneyMove, ProviderState, WorkMessage } from "./ports.ts";
 import type { Provider } from "./providers.ts";
-import { route } from "./routing.ts";
+import { route, unavailableUntil } from "./routing.ts";
 import {
   attemptWindowSeconds,
   firstWaitSeconds,
+  gridDelaySeconds,
   MAX_DELAY_SECONDS,
   MAX_RESULT_REQUESTS,
   nextPollDelaySeconds,
   POLL_INTERVAL_SECONDS,
+  SAFETY_NET_INTERVAL_SECONDS,
+  safetyNetFirstWaitSeconds,
 } from "./schedule.ts";
+import { servingProvider } from "./task-effects.ts";
 import { finished } from "./task-service.ts";
 import { currentAttempt, isFinished, resultView, type Attempt, type TaskRecord } from "./task.ts";
+import type { TaskType } from "./task-types.ts";
 
 /** Consecutive transient errors (5xx, timeouts) on one provider before it cools down. */
 export const MAX_TRANSIENT_ERRORS = 2;
-/** ERROR_NO_SLOT_AVAILABLE answers tolerated before trying another provider. */
-const MAX_NO_SLOT_RETRIES = 6;
 export const TRANSIENT_COOLDOWN_SECONDS = 60;
 /** A provider whose recent attempts of a type mostly got no answer cools down (see coolDownIfMostlyFailing). */
 const FAILING_MIN_ATTEMPTS = 5;
@@ -43,19 +49,66 @@ const SUBMIT_IN_FLIGHT_SECONDS = 60;
 /** A synchronous upstream call that never came back is retried after this. */
 const SYNC_SUBMIT_RECHECK_SECONDS = 90;
 export const CALLBACK_DELAYS_SECONDS = [5, 15, 60, 180, 600] as const;
-/** The first callback POST comes this long after the task ends. */
-export const CALLBACK_FIRST_DELAY_SECONDS = 1;
+/** The first callback POST goes out as soon as the task ends. */
+export const CALLBACK_FIRST_DELAY_SECONDS = 0;
 
 /** Times a message that arrives before its step's write is put back before it is dropped. */
 const MAX_EARLY_RETURNS = 5;
+/** A pace slot this close is taken at once; a later one waits in an SQS delay. */
+const PACE_TOLERANCE_MS = 1000;
+/** A pace wait longer than this is written down (dueAt), so the sweeper does not re-queue the task meanwhile. */
+const PACE_RESEND_MAX_SECONDS = 20;
+/** Margin for the upstream's answer to a submit before the first result check is counted from it. */
+const SUBMIT_LATENCY_MARGIN_MS = 1000;
+/** Captchas per batched result request (`ids=`). */
+export const MAX_BATCH_POLL = 100;
 
+type TaskMessage = Extract<WorkMessage, { kind: "task" }>;
+
+/**
+ * A batch of queue messages, as the worker receives them: every step runs concurrently, and the
+ * result checks that come due together for one provider account go out as one batched request
+ * where the protocol has one. One outcome per message, in order (the worker reports failures).
+ */
+export async function handleWorkMessages(ctx: RouterContext, messages: readonly WorkMessage[]): Promise<PromiseSettledResult<void>[]> {
+  const checks: { index: number; check: ClaimedCheck }[] = [];
+  const results = await Promise.allSettled(
+    messages.map(async (message, index) => {
+      if (message.kind === "callback") return handleCallbackMessage(ctx, message.task_id, message.attempt, message.early);
+      const check = await stepTask(ctx, message);
+      if (check) checks.push({ index, check });
+    }),
+  );
+  const byProvider = new Map<string, typeof checks>();
+  for (const entry of checks) byProvider.set(entry.check.provider.id, [...(byProvider.get(entry.check.provider.id) ?? []), entry]);
+  await Promise.all(
+    [...byProvider.values()].flatMap((group) =>
+      chunks(group, MAX_BATCH_POLL).map(async (chunk) => {
+        const outcomes = await askUpstream(chunk.map((c) => c.check));
+        const settled = await Promise.allSettled(chunk.map((c, i) => finishCheck(ctx, c.check, outcomes[i]!)));
+        settled.forEach((result, i) => (results[chunk[i]!.index] = result));
+      }),
+    ),
+  );
+  return results;
+}
+
+/** One task message on its own (tests and single deliveries). */
 export async function handleTaskMessage(ctx: RouterContext, taskId: string, step: number, early = 0): Promise<void> {
+  const [result] = await handleWorkMessages(ctx, [{ kind: "task", task_id: taskId, step, ...(early ? { early } : {}) }]);
+  if (result?.status === "rejected") throw result.reason;
+}
+
+/** Runs one task step; a result check that is due comes back claimed, for the batch to ask. */
+async function stepTask(ctx: RouterContext, message: TaskMessage): Promise<ClaimedCheck | undefined> {
+  const { task_id: taskId, step } = message;
+  const early = message.early ?? 0;
   const task = await ctx.tasks.get(taskId);
   if (task && !isFinished(task.status) && task.step === step - 1 && early < MAX_EARLY_RETURNS) {
     // The next step is queued just before the write that moves the task to it: this message
     // overtook that write. Come back shortly rather than drop it (if the write never lands,
     // the message of the current step is redelivered by SQS, or re-queued by the sweeper).
-    await ctx.queue.send({ kind: "task", task_id: taskId, step, early: early + 1 }, 1);
+    await ctx.queue.send({ ...message, early: early + 1 }, 1);
     return;
   }
   if (!task || isFinished(task.status) || task.step !== step) return; // duplicate or stale
@@ -65,7 +118,7 @@ export async function handleTaskMessage(ctx: RouterContext, taskId: string, step
     return;
   }
   const attempt = currentAttempt(task);
-  if (attempt?.state === "polling") return poll(ctx, task, attempt);
+  if (attempt?.state === "polling") return claimCheck(ctx, task, attempt);
   if (attempt?.state === "submitting") {
     const inFlightUntil = attempt.startedAt + SUBMIT_IN_FLIGHT_SECONDS * 1000;
     if (now < inFlightUntil) {
@@ -77,17 +130,22 @@ export async function handleTaskMessage(ctx: RouterContext, taskId: string, step
     // The last submit was claimed but never recorded: the process died mid-call. Whether the
     // upstream got it is unknown; submit again (to the same provider unless it failed).
     const lost = withAttempt(task, { ...attempt, state: "failed", endedAt: now, error: "retry: submit interrupted" });
-    return submit(ctx, lost, task);
+    await submit(ctx, lost, task);
+    return;
   }
-  return submit(ctx, task, task);
+  await submit(ctx, task, task, message.slot);
 }
 
 // ── submit ─────────────────────────────────────────────────────────────────────────────
 
-/** Submits `task` (what `base`, the stored record, is becoming) to the best provider now. */
-async function submit(ctx: RouterContext, task: TaskRecord, base: TaskRecord): Promise<void> {
+/**
+ * Submits `task` (what `base`, the stored record, is becoming) to the best provider now, at the
+ * provider account's pace: `slot` is a submit slot this step already holds.
+ */
+async function submit(ctx: RouterContext, task: TaskRecord, base: TaskRecord, slot?: TaskMessage["slot"]): Promise<void> {
   const now = ctx.clock.now();
-  const choice = await chooseProvider(ctx, task, now);
+  const states = await ctx.providerStates.list();
+  const choice = chooseProvider(ctx, task, now, states);
   if (choice.kind === "none") {
     await endTask(ctx, task, base, { status: "failed", error: choice.reason });
     return;
@@ -98,13 +156,40 @@ async function submit(ctx: RouterContext, task: TaskRecord, base: TaskRecord): P
   }
   const { provider, priceMicro } = choice;
   const adapter = ctx.adapters[provider.protocol]!;
+
+  const pace = submitPace(ctx, provider);
+  if (pace && slot?.provider !== provider.id) {
+    const at = await ctx.providerStates.reserveSubmitSlot(provider.id, 1000 / pace, now);
+    if (at > now + PACE_TOLERANCE_MS) {
+      // The account's pace is taken up to `at`: this submit goes out then, whoever asks meanwhile.
+      const held = { provider: provider.id, at };
+      const delay = Math.ceil((at - now) / 1000);
+      if (delay <= PACE_RESEND_MAX_SECONDS) await ctx.queue.send({ kind: "task", task_id: task.taskId, step: base.step, slot: held }, delay);
+      else await reschedule(ctx, task, base, at, held);
+      return;
+    }
+  }
+
   const payload = await ctx.tasks.getPayload(task.taskId);
   if (!payload) throw new Error(`task ${task.taskId} has no payload`);
+  const pingbackToken = adapter.polls && (await pingbackReady(ctx, provider, adapter, states.find((s) => s.providerId === provider.id)))
+    ? newPingbackToken()
+    : undefined;
 
-  // Failing over to a pricier provider takes the difference from the balance, atomically.
+  // Failing over to a pricier provider takes the difference from the balance (and the month's
+  // budget), atomically with the claim.
   const extra = Math.max(0, priceMicro - task.reservedMicro);
-  const waitSeconds = byDeadline(task, now, adapter.polls ? firstWaitSeconds(task.type) : SYNC_SUBMIT_RECHECK_SECONDS);
-  const attempt: Attempt = { providerId: provider.id, state: "submitting", startedAt: now, polls: 0, retries: 0, priceMicro };
+  const firstCheckMs = now + SUBMIT_LATENCY_MARGIN_MS + firstCheckSeconds(task.type, provider, pingbackToken !== undefined) * 1000;
+  const waitSeconds = byDeadline(task, now, adapter.polls ? gridDelaySeconds(now, firstCheckMs) : SYNC_SUBMIT_RECHECK_SECONDS);
+  const attempt: Attempt = {
+    providerId: provider.id,
+    state: "submitting",
+    startedAt: now,
+    polls: 0,
+    retries: 0,
+    priceMicro,
+    ...(pingbackToken ? { pingbackToken } : {}),
+  };
   const claim: TaskRecord = {
     ...withAttempt(task, attempt, true),
     step: base.step + 1,
@@ -114,17 +199,22 @@ async function submit(ctx: RouterContext, task: TaskRecord, base: TaskRecord): P
   };
   await ctx.queue.send({ kind: "task", task_id: task.taskId, step: claim.step }, waitSeconds);
   const claimed = await commit(ctx, base, claim, extra > 0 ? { reserveMicro: extra } : undefined);
-  if (!claimed.ok && claimed.reason === "insufficient_credits") {
-    // Cannot afford this provider: stay within what is already reserved.
+  if (!claimed.ok && (claimed.reason === "insufficient_credits" || claimed.reason === "over_budget")) {
+    // Cannot afford this provider (balance or month's budget): stay within what is reserved.
     const capped = { ...task, maxPriceMicro: Math.min(task.maxPriceMicro ?? Infinity, task.reservedMicro) };
-    const retry = await chooseProvider(ctx, capped, now);
+    const retry = chooseProvider(ctx, capped, now, states);
     if (retry.kind === "provider" && retry.priceMicro <= task.reservedMicro) return submit(ctx, capped, base);
-    await endTask(ctx, task, base, { status: "failed", error: "Insufficient credits to move the task to another provider" });
+    const why = claimed.reason === "over_budget" ? "the team's monthly budget" : "the team's balance";
+    await endTask(ctx, task, base, { status: "failed", error: `The task could not move to another provider within ${why}; nothing was charged.` });
     return;
   }
   if (!claimed.ok) return; // a duplicate message got here first
 
-  const outcome = await adapter.submit(provider, payload, { priority: task.priority });
+  const context = {
+    priority: task.priority,
+    ...(pingbackToken && ctx.publicUrl ? { pingbackUrl: pingbackUrl(ctx.publicUrl, task.taskId, pingbackToken) } : {}),
+  };
+  const outcome = await adapter.submit(provider, payload, context);
   const submitted = claimed.task;
   const current = currentAttempt(submitted)!;
   switch (outcome.kind) {
@@ -143,22 +233,22 @@ async function submit(ctx: RouterContext, task: TaskRecord, base: TaskRecord): P
   }
 }
 
+/** Seconds from a submit to its first result check: the document's wait, or the safety net's with a pingback coming. */
+function firstCheckSeconds(type: TaskType, provider: Provider, pingback: boolean): number {
+  if (!pingback) return firstWaitSeconds(type);
+  return safetyNetFirstWaitSeconds(type, provider.tasks[type]?.solveSeconds ?? firstWaitSeconds(type));
+}
+
 type ProviderChoice =
   | { kind: "provider"; provider: Provider; priceMicro: number; reason: string }
   | { kind: "wait"; untilMs: number }
   | { kind: "none"; reason: string };
 
-async function chooseProvider(ctx: RouterContext, task: TaskRecord, now: number): Promise<ProviderChoice> {
-  const states = await ctx.providerStates.list();
+function chooseProvider(ctx: RouterContext, task: TaskRecord, now: number, states: readonly ProviderState[]): ProviderChoice {
   const exclude = new Set(task.attempts.filter((a) => a.state === "failed" && excludedAfter(a)).map((a) => a.providerId));
   const planned = ctx.providers.find((p) => p.id === task.routing.providerId);
   const plannedState = states.find((s) => s.providerId === planned?.id);
-  if (
-    task.attempts.length === 0 &&
-    planned?.enabled &&
-    planned.tasks[task.type] &&
-    !((plannedState?.cooldownUntil ?? 0) > now)
-  ) {
+  if (task.attempts.length === 0 && planned?.enabled && planned.tasks[task.type] && unavailableUntil(plannedState, now) === undefined) {
     // The provider chosen (and priced) when the task was accepted.
     return { kind: "provider", provider: planned, priceMicro: task.reservedMicro, reason: task.routing.reason };
   }
@@ -179,15 +269,24 @@ async function chooseProvider(ctx: RouterContext, task: TaskRecord, now: number)
   return { kind: "none", reason: why };
 }
 
-/** A provider that failed a task for a reason other than a passing hiccup is not tried again. */
-const excludedAfter = (attempt: Attempt) => !attempt.error?.startsWith("retry:");
+/** A provider that failed a task for a reason other than a passing hiccup or a rate limit is not tried again. */
+const excludedAfter = (attempt: Attempt) => !attempt.error?.startsWith("retry:") && !attempt.error?.startsWith("wait:");
 
 const lastError = (task: TaskRecord) =>
-  (task.attempts.findLast((a) => a.error)?.error ?? "no answer").replace(/^retry: /, "");
+  (task.attempts.findLast((a) => a.error)?.error ?? "no answer").replace(/^(retry|wait): /, "");
 
-// ── poll ───────────────────────────────────────────────────────────────────────────────
+// ── result checks ──────────────────────────────────────────────────────────────────────
 
-async function poll(ctx: RouterContext, task: TaskRecord, attempt: Attempt): Promise<void> {
+/** A result check claimed (counted and its successor queued), ready to be asked upstream. */
+interface ClaimedCheck {
+  task: TaskRecord;
+  attempt: Attempt;
+  provider: Provider;
+  adapter: ProviderAdapter;
+  windowOver: boolean;
+}
+
+async function claimCheck(ctx: RouterContext, task: TaskRecord, attempt: Attempt): Promise<ClaimedCheck | undefined> {
   const now = ctx.clock.now();
   const provider = ctx.providers.find((p) => p.id === attempt.providerId);
   const adapter = provider && ctx.adapters[provider.protocol];
@@ -199,17 +298,23 @@ async function poll(ctx: RouterContext, task: TaskRecord, attempt: Attempt): Pro
     await attemptFailed(ctx, task, attempt, { fault: "unsolvable", code: "NO_ANSWER", message: reason }, "poll");
     return;
   }
+  const pingback = attempt.pingbackToken !== undefined;
   // The first wait counts from when the upstream accepted the captcha, later ones from the last
   // result request; the step's message was queued before those, so it can arrive a little early.
   const notBefore =
     attempt.polls === 0 || attempt.lastPollAt === undefined
-      ? (attempt.acceptedAt ?? attempt.startedAt) + firstWaitSeconds(task.type) * 1000
+      ? (attempt.acceptedAt ?? attempt.startedAt) + firstCheckSeconds(task.type, provider, pingback) * 1000
       : attempt.lastPollAt + POLL_INTERVAL_SECONDS * 1000;
-  if (now < notBefore) {
-    await ctx.queue.send({ kind: "task", task_id: task.taskId, step: task.step }, byDeadline(task, now, Math.ceil((notBefore - now) / 1000)));
+  const pausedUntil = unavailableUntil((await ctx.providerStates.list()).find((s) => s.providerId === provider.id), now);
+  const askAt = Math.max(notBefore, pausedUntil !== undefined && !windowOver ? pausedUntil : 0);
+  if (now < askAt) {
+    await ctx.queue.send({ kind: "task", task_id: task.taskId, step: task.step }, byDeadline(task, now, gridDelaySeconds(now, askAt)));
     return;
   }
-  const delay = byDeadline(task, now, nextPollDelaySeconds(task.type, attempt.polls + 1, attempt.startedAt, now));
+  const nextIn = pingback
+    ? SAFETY_NET_INTERVAL_SECONDS
+    : nextPollDelaySeconds(task.type, attempt.polls + 1, attempt.startedAt, now);
+  const delay = byDeadline(task, now, gridDelaySeconds(now, now + nextIn * 1000));
   const claim: TaskRecord = {
     ...withAttempt(task, { ...attempt, polls: attempt.polls + 1, lastPollAt: now }),
     step: task.step + 1,
@@ -218,11 +323,30 @@ async function poll(ctx: RouterContext, task: TaskRecord, attempt: Attempt): Pro
   await ctx.queue.send({ kind: "task", task_id: task.taskId, step: claim.step }, delay);
   const claimed = await commit(ctx, task, claim);
   if (!claimed.ok) return; // a duplicate message got here first
+  return { task: claimed.task, attempt: currentAttempt(claimed.task)!, provider, adapter, windowOver };
+}
 
-  const outcome = await adapter.poll(provider, attempt.upstreamId!, task.type);
-  const polled = claimed.task;
-  const current = currentAttempt(polled)!;
-  if (outcome.kind === "solved") return complete(ctx, polled, current, outcome.solution);
+/** Asks the upstream about claimed checks of one provider account: one request where the protocol batches. */
+async function askUpstream(checks: readonly ClaimedCheck[]): Promise<PollOutcome[]> {
+  const { provider, adapter } = checks[0]!;
+  if (adapter.pollMany && checks.length > 1) {
+    return adapter.pollMany(provider, checks.map((c) => ({ upstreamId: c.attempt.upstreamId!, type: c.task.type })));
+  }
+  return Promise.all(checks.map((c) => adapter.poll(provider, c.attempt.upstreamId!, c.task.type)));
+}
+
+async function finishCheck(ctx: RouterContext, check: ClaimedCheck, outcome: PollOutcome): Promise<void> {
+  const { task: polled, attempt: current, windowOver } = check;
+  if (outcome.kind === "solved") {
+    await complete(ctx, polled, current, outcome.solution);
+    return;
+  }
+  if (outcome.kind === "error" && outcome.error.fault === "rate_limited") {
+    // The account must slow down: pause it; this captcha's next check is already queued and
+    // waits for the pause to end (claimCheck). Nothing counts against the provider.
+    await pauseProvider(ctx, current.providerId, outcome.error);
+    return;
+  }
   if (windowOver && (outcome.kind === "not_ready" || outcome.error.fault === "retry")) {
     const message = `No answer after ${current.polls} result requests`;
     await attemptFailed(ctx, polled, current, { fault: "unsolvable", code: "NO_ANSWER", message }, "poll");
@@ -230,14 +354,47 @@ async function poll(ctx: RouterContext, task: TaskRecord, attempt: Attempt): Pro
   }
   if (outcome.kind === "not_ready") {
     if (current.retries > 0) await commit(ctx, polled, withAttempt(polled, { ...current, retries: 0 }));
-    return; // the next poll is already queued
+    return; // the next check is already queued
   }
   if (outcome.error.fault === "retry" && current.retries + 1 <= MAX_TRANSIENT_ERRORS) {
-    // A passing upstream hiccup while it holds the captcha: count it; the next poll is queued.
+    // A passing upstream hiccup while it holds the captcha: count it; the next check is queued.
     await commit(ctx, polled, withAttempt(polled, { ...current, retries: current.retries + 1 }));
     return;
   }
   await attemptFailed(ctx, polled, current, outcome.error, "poll");
+}
+
+// ── pingback ───────────────────────────────────────────────────────────────────────────
+
+export type PingbackResult = "accepted" | "unknown";
+
+/**
+ * An upstream's pingback for `segment` (`<task id>.<token>`, flow-control.ts): accepted only for
+ * the attempt that owns the token and only with that attempt's captcha id; the task completes
+ * at once. Anything else (a wrong token or id, a replay, a task that has ended) is "unknown"
+ * and changes nothing.
+ */
+export async function handlePingback(ctx: RouterContext, segment: string, answer: { id: string; code: string }): Promise<PingbackResult> {
+  const parsed = parsePingbackToken(segment);
+  if (!parsed) return "unknown";
+  for (let tries = 0; tries < 3; tries++) {
+    const task = await ctx.tasks.get(parsed.taskId);
+    const attempt = task && currentAttempt(task);
+    if (!task || isFinished(task.status) || attempt?.state !== "polling" || !attempt.pingbackToken) return "unknown";
+    if (!tokensEqual(parsed.token, attempt.pingbackToken) || attempt.upstreamId !== answer.id) return "unknown";
+    const provider = ctx.providers.find((p) => p.id === attempt.providerId);
+    const adapter = provider && ctx.adapters[provider.protocol];
+    if (!adapter?.readPingback) return "unknown";
+    const outcome = adapter.readPingback(task.type, answer.code);
+    if (outcome.kind === "not_ready") return "unknown";
+    if (outcome.kind === "error") {
+      await attemptFailed(ctx, task, attempt, outcome.error, "poll");
+      return "accepted";
+    }
+    if (await complete(ctx, task, attempt, outcome.solution)) return "accepted";
+    // A result check moved the task on meanwhile: read it again and retry.
+  }
+  return "unknown";
 }
 
 // ── outcomes ───────────────────────────────────────────────────────────────────────────
@@ -254,11 +411,11 @@ async function attemptFailed(
   during: "submit" | "poll",
 ): Promise<void> {
   const now = ctx.clock.now();
+  if (error.fault === "rate_limited") return rateLimited(ctx, task, attempt, error);
   let fault: Fault = error.fault;
   const sameProviderRetries = countTrailingRetries(task, attempt.providerId);
   if (fault === "retry" && during === "submit") {
-    const limit = error.code === "ERROR_NO_SLOT_AVAILABLE" ? MAX_NO_SLOT_RETRIES : MAX_TRANSIENT_ERRORS;
-    if (sameProviderRetries + 1 >= limit) fault = error.code === "ERROR_NO_SLOT_AVAILABLE" ? "unsolvable" : "cooldown";
+    if (sameProviderRetries + 1 >= MAX_TRANSIENT_ERRORS) fault = "cooldown";
   } else if (fault === "retry") {
     fault = "cooldown"; // repeated errors while polling: the provider is in trouble
   }
@@ -286,6 +443,39 @@ async function attemptFailed(
   // Back to pending: the next step submits again (same provider after a wait, or the next one).
   const wait = fault === "retry" ? Math.max(POLL_INTERVAL_SECONDS, error.waitSeconds ?? POLL_INTERVAL_SECONDS) : 0;
   await reschedule(ctx, { ...withAttempt(task, failedAttempt), status: "pending" }, task, now + wait * 1000);
+}
+
+/**
+ * The upstream asked the account to slow down: the account pauses for the time it names (for
+ * every worker), and the task waits for it — or moves now to a provider that is free and no
+ * pricier. Never a failure, never counted against the provider.
+ */
+async function rateLimited(ctx: RouterContext, task: TaskRecord, attempt: Attempt, error: UpstreamError): Promise<void> {
+  const now = ctx.clock.now();
+  const until = await pauseProvider(ctx, attempt.providerId, error);
+  const waiting: Attempt = { ...attempt, state: "failed", endedAt: now, error: `wait: ${error.code}` };
+  const next: TaskRecord = { ...withAttempt(task, waiting), status: "pending" };
+  const exclude = new Set([...next.attempts.filter((a) => a.state === "failed" && excludedAfter(a)).map((a) => a.providerId), attempt.providerId]);
+  const other = route(
+    { type: task.type, priority: task.priority, exclude, ...(task.maxPriceMicro !== undefined ? { maxPriceMicro: task.maxPriceMicro } : {}) },
+    ctx.providers,
+    await ctx.providerStates.list(),
+    { nowMs: now },
+  );
+  // Waiting is worth it while an attempt after the pause still leaves room for a failover.
+  const window = attemptWindowSeconds(task.type) * 1000;
+  const waitLeavesRoom = until + 2 * window <= task.deadlineAt;
+  const moveNow = other.kind === "routed" && (other.priceMicro < attempt.priceMicro || !waitLeavesRoom);
+  await reschedule(ctx, next, task, moveNow ? now : until);
+}
+
+/** Pauses a provider account after a rate-limit answer; when the pause ends. */
+async function pauseProvider(ctx: RouterContext, providerId: string, error: UpstreamError): Promise<number> {
+  const seconds = error.waitSeconds ?? POLL_INTERVAL_SECONDS;
+  const until = ctx.clock.now() + seconds * 1000;
+  await ctx.providerStates.setPause(providerId, until, `${error.code}: ${error.message}`);
+  ctx.logger.warn("provider paused", { provider: providerId, code: error.code, seconds });
+  return until;
 }
 
 /**
@@ -317,23 +507,25 @@ const byDeadline = (task: TaskRecord, now: number, seconds: number): number =>
   Math.min(seconds, Math.max(0, Math.ceil((task.deadlineAt - now) / 1000)));
 
 /** Queues the task's next step for `atMs` and records it (any step queued earlier goes stale). */
-async function reschedule(ctx: RouterContext, next: TaskRecord, base: TaskRecord, atMs: number) {
+async function reschedule(ctx: RouterContext, next: TaskRecord, base: TaskRecord, atMs: number, slot?: TaskMessage["slot"]) {
   const now = ctx.clock.now();
   const delay = byDeadline(next, now, Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((atMs - now) / 1000))));
   const record: TaskRecord = { ...next, step: base.step + 1, dueAt: now + delay * 1000 };
-  await ctx.queue.send({ kind: "task", task_id: record.taskId, step: record.step }, delay);
+  await ctx.queue.send({ kind: "task", task_id: record.taskId, step: record.step, ...(slot ? { slot } : {}) }, delay);
   await commit(ctx, base, record);
 }
 
-async function complete(ctx: RouterContext, task: TaskRecord, attempt: Attempt, solution: Solution) {
+/** The upstream answered: charge and end the task; false when another write got there first. */
+async function complete(ctx: RouterContext, task: TaskRecord, attempt: Attempt, solution: Solution): Promise<boolean> {
   const now = ctx.clock.now();
   const charge = Math.min(attempt.priceMicro, task.reservedMicro);
   const solvedAttempt: Attempt = { ...attempt, state: "solved", endedAt: now };
-  await endTask(ctx, withAttempt(task, solvedAttempt), task, { status: "completed", solution, chargeMicro: charge });
+  if (!(await endTask(ctx, withAttempt(task, solvedAttempt), task, { status: "completed", solution, chargeMicro: charge }))) return false;
   await ctx.providerStates.recordAttempt(attempt.providerId, task.type, {
     kind: "solved",
     solveSeconds: (now - attempt.startedAt) / 1000,
   });
+  return true;
 }
 
 /**
@@ -346,7 +538,7 @@ async function endTask(
   next: TaskRecord,
   base: TaskRecord,
   end: { status: "completed"; solution: Solution; chargeMicro: number } | { status: "failed"; error: string },
-): Promise<void> {
+): Promise<boolean> {
   const now = ctx.clock.now();
   const chargeMicro = end.status === "completed" ? end.chargeMicro : 0;
   const record: TaskRecord = {
@@ -354,27 +546,16 @@ async function endTask(
     ...(end.status === "completed" ? { solution: end.solution, chargedMicro: chargeMicro } : {}),
   };
   const money: MoneyMove = { chargeMicro, releaseMicro: base.reservedMicro - chargeMicro };
-  const solvedBy = record.attempts.find((a) => a.state === "solved");
-  const usage: UsageEvent = {
-    kind: "ended",
-    teamId: record.teamId,
-    day: dayOf(record.createdAt),
-    type: record.type,
-    providerId: solvedBy?.providerId ?? currentAttempt(record)?.providerId ?? "none",
-    completed: end.status === "completed",
-    chargedMicro: chargeMicro,
-    solveSeconds: end.status === "completed" ? (now - record.createdAt) / 1000 : 0,
-  };
   if (record.callbackUrl) {
     // Queued before the write, like every next step: a worker dying right after the write must not
-    // lose the callback. If the write does not land, the message finds the task unfinished and
-    // does nothing. The short delay lets the write land first.
+    // lose the callback. A message that overtakes the write comes back shortly (handleCallbackMessage).
     await ctx.queue.send({ kind: "callback", task_id: record.taskId, attempt: 1 }, CALLBACK_FIRST_DELAY_SECONDS).catch((error) => {
       ctx.logger.error("could not queue a callback", { task_id: record.taskId, error: String(error) });
     });
   }
-  if (!(await commit(ctx, base, record, money, usage)).ok) return;
-  ctx.logger.info("task ended", { task_id: record.taskId, status: record.status, provider: usage.providerId });
+  if (!(await commit(ctx, base, record, money)).ok) return false;
+  ctx.logger.info("task ended", { task_id: record.taskId, status: record.status, provider: servingProvider(record) });
+  return true;
 }
 
 /** The task with its current attempt replaced (or a new one appended). */
@@ -390,8 +571,13 @@ const deadlineError = (task: TaskRecord) =>
 // ── callbacks ──────────────────────────────────────────────────────────────────────────
 
 /** POSTs the result object to the task's callback_url; retried through SQS delays, bounded. */
-export async function handleCallbackMessage(ctx: RouterContext, taskId: string, attempt: number): Promise<void> {
+export async function handleCallbackMessage(ctx: RouterContext, taskId: string, attempt: number, early = 0): Promise<void> {
   const task = await ctx.tasks.get(taskId);
+  if (task?.callbackUrl && !isFinished(task.status) && attempt === 1 && early < MAX_EARLY_RETURNS) {
+    // Queued just before the write that ends the task, and sent at once: it can overtake that write.
+    await ctx.queue.send({ kind: "callback", task_id: taskId, attempt, early: early + 1 }, 1);
+    return;
+  }
   if (!task?.callbackUrl || !isFinished(task.status)) return;
   const sent = await ctx.callbacks.post(task.callbackUrl, resultView(task));
   if (sent.ok) return;
@@ -418,4 +604,10 @@ export async function sweepOverdueTasks(ctx: RouterContext, limit = 500): Promis
   }
   if (overdue.length) ctx.logger.warn("re-queued overdue tasks", { count: overdue.length });
   return overdue.length;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }

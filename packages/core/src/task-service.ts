@@ -3,7 +3,7 @@
  * report. Every rule of API.md about tasks lives here; the HTTP layer only translates.
  */
 import { monthOf, nextMonthStart } from "./budget.ts";
-import { dayOf, isoTime } from "./clock.ts";
+import { isoTime } from "./clock.ts";
 import { commit } from "./commit.ts";
 import type { RouterContext } from "./context.ts";
 import { badRequest, conflict, DomainError, notFound, paymentRequired, unavailable } from "./errors.ts";
@@ -33,6 +33,12 @@ export interface SubmitAnswer {
 
 const SEND_ATTEMPTS = 3;
 
+/**
+ * Task ids carry their team: `<time-ordered id>-<team id>`. A task is then stored (and listed,
+ * newest first) within its team's partition, and still found from its id alone.
+ */
+export const newTaskId = (ctx: Pick<RouterContext, "newId">, teamId: string): string => `${ctx.newId()}-${teamId}`;
+
 export async function submitTask(ctx: RouterContext, request: SubmitRequest): Promise<SubmitAnswer> {
   const now = ctx.clock.now();
   const maxPriceMicro = request.maxPrice === undefined ? undefined : creditsToMicro(request.maxPrice);
@@ -51,7 +57,7 @@ export async function submitTask(ctx: RouterContext, request: SubmitRequest): Pr
 
   const dueAt = decision.kind === "cooling" ? decision.untilMs : now;
   const task: TaskRecord = {
-    taskId: ctx.newId(),
+    taskId: newTaskId(ctx, request.teamId),
     teamId: request.teamId,
     type: request.task.type,
     priority: request.priority,
@@ -70,6 +76,7 @@ export async function submitTask(ctx: RouterContext, request: SubmitRequest): Pr
     ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
   };
   const budget = request.monthlyBudgetMicro === undefined ? undefined : { month: monthOf(now), limitMicro: request.monthlyBudgetMicro };
+  if (budget) task.budgetMonth = budget.month;
   const created = await ctx.tasks.create(task, request.task, budget);
   switch (created.kind) {
     case "no_team":
@@ -189,19 +196,7 @@ export async function reportTask(ctx: RouterContext, teamId: string, taskId: str
   // The upstream refunds a wrong answer it accepts a reportbad for; so does the router.
   const refund = !correct && upstream === "recorded" ? (task.chargedMicro ?? 0) : 0;
   const next: TaskRecord = { ...task, report: correct ? "good" : "bad", ...(refund > 0 ? { chargedMicro: 0, refundedMicro: refund } : {}) };
-  const written =
-    refund > 0
-      ? await commit(ctx, task, next, { refundMicro: refund }, {
-          kind: "refund",
-          teamId: task.teamId,
-          day: dayOf(task.createdAt),
-          type: task.type,
-          providerId: attempt?.providerId ?? "none",
-          completed: true,
-          chargedMicro: -refund,
-          solveSeconds: 0,
-        })
-      : await commit(ctx, task, next);
+  const written = await commit(ctx, task, next, refund > 0 ? { refundMicro: refund } : undefined);
   if (!written.ok) throw conflict(`Task ${taskId} was reported at the same time; only one report counts`);
   if (attempt) await ctx.providerStates.recordReport(attempt.providerId, task.type, correct);
   return { message: "Report recorded", task_id: taskId, correct, upstream, refunded: microToCredits(refund) };

@@ -27,6 +27,8 @@ export interface Attempt {
   /** When the last result request was claimed (the next comes at least 5 s later). */
   lastPollAt?: number;
   upstreamId?: string;
+  /** The secret part of this attempt's pingback URL (flow-control.ts); absent when the upstream is polled. */
+  pingbackToken?: string;
   polls: number;
   /** Transient errors (no slot, 5xx...) met so far on this attempt. */
   retries: number;
@@ -60,6 +62,8 @@ export interface TaskRecord {
   /** Given back after a reportbad the upstream accepted (chargedMicro is then 0). */
   refundedMicro?: Micro;
   maxPriceMicro?: Micro;
+  /** The UTC month (YYYY-MM) whose budget this task counts against, when the team has one. */
+  budgetMonth?: string;
   callbackUrl?: string;
   idempotencyKey?: string;
   routing: RoutingDecision;

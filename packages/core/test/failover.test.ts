@@ -25,9 +25,13 @@ async function run(w: World, credit = "1", extra: Parameters<World["submit"]>[2]
 const submits = (w: World) => w.upstreamCalls().filter((c) => c.op === "submit");
 
 describe("retry: ask the same provider again after the wait", () => {
-  it("ERROR_NO_SLOT_AVAILABLE: the same provider again, not sooner than the wait, then solved and charged once", async () => {
+  it("a rate-limit answer (ERROR_NO_SLOT_AVAILABLE): the account pauses, the task waits for it (the others are pricier), then solved and charged once", async () => {
     const w = world();
-    w.adapters.twocaptcha.onSubmit("alpha", upstreamError("retry", "ERROR_NO_SLOT_AVAILABLE", "No slot available.", 5), upstreamError("retry", "ERROR_NO_SLOT_AVAILABLE", "No slot available.", 10));
+    w.adapters.twocaptcha.onSubmit(
+      "alpha",
+      upstreamError("rate_limited", "ERROR_NO_SLOT_AVAILABLE", "No slot available.", 5),
+      upstreamError("rate_limited", "MAX_USER_TURN", "Too many submits.", 10),
+    );
     const { team, task, result } = await run(w);
     const calls = submits(w);
     expect(calls.map((c) => c.providerId)).toEqual(["alpha", "alpha", "alpha"]);
@@ -35,22 +39,40 @@ describe("retry: ask the same provider again after the wait", () => {
     expect(calls[2]!.at - calls[1]!.at).toBeGreaterThanOrEqual(10_000);
     expect(task.status).toBe("completed");
     expect(result).toMatchObject({ provider: "alpha", credits_used: 0.1 });
+    // A pause, not a cooldown, and nothing counted against alpha.
     expect(w.providerStates.cooldowns).toEqual([]);
+    expect(w.providerStates.states.get("alpha")).toMatchObject({ pauseReason: "MAX_USER_TURN: Too many submits." });
+    expect(w.providerStates.states.get("alpha")!.observed.ImageToTextTask).toMatchObject({ attempts: 1, solved: 1, errors: 0, unsolvable: 0 });
     expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("0.9"), chargedMicro: credits("0.1"), reservedMicro: 0 });
     expect(w.violations).toEqual([]);
   });
 
-  it("no slot for too long: the task moves on instead of hammering the provider", async () => {
+  it("a free provider that is cheaper takes the task at once instead of waiting for the pause", async () => {
+    const w = world([provider("alpha", "twocaptcha", image("0.1")), provider("cheap", "solverv2", image("0.08"))]);
+    w.adapters.twocaptcha.onSubmit("alpha", upstreamError("rate_limited", "MAX_USER_TURN", "Too many submits.", 10));
+    const team = w.teams.seed(credits("1"));
+    // Routed to alpha when accepted (cheap cooling then), rate-limited there, moved to cheap at once.
+    w.providerStates.cool("cheap", w.clock.now() + 1000);
+    const { task_id } = await w.submit(team.teamId, "ImageToTextTask");
+    w.clock.advance(2);
+    await w.runner.runUntilFinished(task_id);
+    const calls = submits(w);
+    expect(calls.map((c) => c.providerId)).toEqual(["alpha", "cheap"]);
+    expect(calls[1]!.at - calls[0]!.at).toBeLessThan(10_000);
+    expect(await getResult(w.ctx, team.teamId, task_id)).toMatchObject({ status: "completed", provider: "cheap", credits_used: 0.08 });
+  });
+
+  it("rate-limited for too long: the task moves on while its deadline still allows another attempt", async () => {
     const w = world();
-    w.adapters.twocaptcha.byDefault("alpha", { submit: upstreamError("retry", "ERROR_NO_SLOT_AVAILABLE", "No slot available.", 5) });
+    w.adapters.twocaptcha.byDefault("alpha", { submit: upstreamError("rate_limited", "ERROR_NO_SLOT_AVAILABLE", "No slot available.", 5) });
     const { task, result } = await run(w);
     const alphaSubmits = submits(w).filter((c) => c.providerId === "alpha");
     expect(alphaSubmits.length).toBeGreaterThan(1);
-    expect(alphaSubmits.length).toBeLessThanOrEqual(6);
     for (let i = 1; i < alphaSubmits.length; i++) expect(alphaSubmits[i]!.at - alphaSubmits[i - 1]!.at).toBeGreaterThanOrEqual(5000);
     expect(task.status).toBe("completed");
     expect(result.provider).toBe("beta");
     expect(result.credits_used).toBe(0.12);
+    expect(w.violations).toEqual([]);
   });
 
   it("a 5xx page twice in a row cools the provider down for a minute and the task moves on", async () => {
@@ -181,7 +203,7 @@ describe("unsolvable: this provider could not solve this captcha", () => {
     w.adapters.twocaptcha.onPoll("alpha", upstreamError("unsolvable", "ERROR_CAPTCHA_UNSOLVABLE", "Unsolvable."));
     const { team, result } = await run(w, "0.11");
     expect(submits(w).map((c) => c.providerId)).toEqual(["alpha"]);
-    expect(result).toMatchObject({ status: "failed", credits_used: null, error: "Insufficient credits to move the task to another provider" });
+    expect(result).toMatchObject({ status: "failed", credits_used: null, error: "The task could not move to another provider within the team's balance; nothing was charged." });
     expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("0.11"), chargedMicro: 0, reservedMicro: 0 });
     expect(w.violations).toEqual([]);
   });

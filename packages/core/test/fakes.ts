@@ -22,9 +22,9 @@ import {
   SOLUTION_KIND,
   emptyHistogram,
   solveTimeBucket,
-  handleCallbackMessage,
-  handleTaskMessage,
+  handleWorkMessages,
   isFinished,
+  taskEffects,
   silentLogger,
   submitTask,
   sweepOverdueTasks,
@@ -51,9 +51,9 @@ import {
   type Solution,
   type SubmitOutcome,
   type SubmitRequest,
+  type TaskListQuery,
   type TaskPricing,
   type TaskRecord,
-  type TaskStatus,
   type TaskStore,
   type TaskType,
   type Team,
@@ -333,12 +333,15 @@ export class FakeTaskStore implements TaskStore {
     return payload && clone(payload);
   }
 
-  async list(teamId: string, query: { limit: number; offset: number; status?: TaskStatus }) {
+  async list(teamId: string, query: TaskListQuery) {
     await tick();
     const all = [...this.tasks.values()]
       .filter((t) => t.teamId === teamId && (query.status === undefined || t.status === query.status))
-      .sort((a, b) => b.createdAt - a.createdAt || b.taskId.localeCompare(a.taskId));
-    return { total: all.length, tasks: all.slice(query.offset, query.offset + query.limit).map(clone) };
+      .sort((a, b) => b.taskId.localeCompare(a.taskId));
+    const start = query.cursor ? all.findIndex((t) => t.taskId < query.cursor!) : query.offset;
+    const page = start < 0 ? [] : all.slice(start, start + query.limit);
+    const more = start >= 0 && start + query.limit < all.length;
+    return { total: all.length, tasks: page.map(clone), ...(more ? { nextCursor: page[page.length - 1]!.taskId } : {}) };
   }
 
   async delete(task: TaskRecord): Promise<boolean> {
@@ -350,7 +353,7 @@ export class FakeTaskStore implements TaskStore {
     return true;
   }
 
-  async transition(prev: TaskRecord, next: TaskRecord, money?: MoneyMove, usage?: UsageEvent): Promise<TransitionResult> {
+  async transition(prev: TaskRecord, next: TaskRecord, money?: MoneyMove): Promise<TransitionResult> {
     await tick();
     const rule = this.crashes.find((r) => !r.match || r.match(prev, next));
     const fires = rule !== undefined && --rule.writesLeft === 0;
@@ -366,20 +369,11 @@ export class FakeTaskStore implements TaskStore {
     if (money && !this.teams.applyMoney(next.teamId, money, month, true)) return "insufficient_credits";
     if (money) this.teams.applyMoney(next.teamId, money, month);
     this.tasks.set(next.taskId, clone(next));
-    if (usage) this.usage.push(clone(usage));
-    if (usage && usage.chargedMicro !== 0) {
-      this.teams.lines.push({
-        teamId: next.teamId,
-        line: {
-          at: next.completedAt ?? next.updatedAt,
-          kind: usage.kind === "ended" ? "charge" : "refund",
-          amountMicro: -usage.chargedMicro,
-          taskId: next.taskId,
-          taskType: next.type,
-          providerId: usage.providerId,
-        },
-      });
-    }
+    // What DynamoDB's stream aggregator derives from the same change, applied at once.
+    const effects = taskEffects(stored, next);
+    this.usage.push(...effects.usage.map(clone));
+    for (const line of effects.ledger) this.teams.lines.push({ teamId: next.teamId, line: clone(line) });
+    const usage = effects.usage[0];
     this.writes.push(clone({ prev, next, ...(money ? { money } : {}), ...(usage ? { usage } : {}) }));
     this.onWrite?.();
     if (fires && rule.mode === "after") throw new WorkerCrash("after a task write");
@@ -446,6 +440,11 @@ export class FakeProviderStateStore implements ProviderStateStore {
   readonly cooldowns: { providerId: string; untilMs: number; reason: string }[] = [];
   readonly observations: ObservationBuckets;
   private readonly cooling = new Map<string, { untilMs: number; reason: string }>();
+  private readonly pauses = new Map<string, { untilMs: number; reason: string }>();
+  private readonly pingbacks = new Map<string, { address: string; registered: boolean; at: number }>();
+  /** The next free submit slot per provider (GCRA), and every slot handed out. */
+  private readonly nextSlot = new Map<string, number>();
+  readonly slots: { providerId: string; at: number }[] = [];
 
   constructor(
     private readonly clock: Clock,
@@ -458,11 +457,15 @@ export class FakeProviderStateStore implements ProviderStateStore {
   get states(): Map<string, ProviderState> {
     const observed = this.observations.sums(this.clock.now());
     const states = new Map<string, ProviderState>();
-    for (const providerId of new Set([...this.cooling.keys(), ...observed.keys()])) {
+    for (const providerId of new Set([...this.cooling.keys(), ...this.pauses.keys(), ...this.pingbacks.keys(), ...observed.keys()])) {
       const cooldown = this.cooling.get(providerId);
+      const pause = this.pauses.get(providerId);
+      const pingback = this.pingbacks.get(providerId);
       states.set(providerId, {
         providerId,
         ...(cooldown ? { cooldownUntil: cooldown.untilMs, cooldownReason: cooldown.reason } : {}),
+        ...(pause ? { pausedUntil: pause.untilMs, pauseReason: pause.reason } : {}),
+        ...(pingback ? { pingback: { ...pingback } } : {}),
         observed: observed.get(providerId) ?? {},
       });
     }
@@ -480,6 +483,25 @@ export class FakeProviderStateStore implements ProviderStateStore {
     const current = this.cooling.get(providerId);
     // Never shorten a longer cooldown another worker set.
     if (current === undefined || current.untilMs < untilMs) this.cooling.set(providerId, { untilMs, reason });
+  }
+
+  async setPause(providerId: string, untilMs: number, reason: string): Promise<void> {
+    await tick();
+    const current = this.pauses.get(providerId);
+    if (current === undefined || current.untilMs < untilMs) this.pauses.set(providerId, { untilMs, reason });
+  }
+
+  async reserveSubmitSlot(providerId: string, intervalMs: number, nowMs: number): Promise<number> {
+    await tick();
+    const at = Math.max(nowMs, this.nextSlot.get(providerId) ?? 0);
+    this.nextSlot.set(providerId, at + intervalMs);
+    this.slots.push({ providerId, at });
+    return at;
+  }
+
+  async setPingback(providerId: string, address: string, registered: boolean): Promise<void> {
+    await tick();
+    this.pingbacks.set(providerId, { address, registered, at: this.clock.now() });
   }
 
   async recordAttempt(providerId: string, type: TaskType, result: AttemptResult): Promise<void> {
@@ -934,9 +956,8 @@ export class QueueRunner {
     this.afterDelivery?.();
   }
 
-  private handle(message: WorkMessage): Promise<void> {
-    return message.kind === "task"
-      ? handleTaskMessage(this.ctx, message.task_id, message.step, message.early)
-      : handleCallbackMessage(this.ctx, message.task_id, message.attempt);
+  private async handle(message: WorkMessage): Promise<void> {
+    const [result] = await handleWorkMessages(this.ctx, [message]);
+    if (result?.status === "rejected") throw result.reason;
   }
 }

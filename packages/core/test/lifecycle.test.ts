@@ -52,12 +52,12 @@ describe("a task completes", () => {
     const w = world();
     const team = w.teams.seed(credits("1"));
     const answer = await w.submit(team.teamId, "ImageToTextTask");
-    expect(answer).toEqual({ task_id: "task-0001", status: "pending", estimated_time: 10, message: "Task submitted successfully" });
+    expect(answer).toEqual({ task_id: "task-0001-team-1", status: "pending", estimated_time: 10, message: "Task submitted successfully" });
 
     const held = w.teams.peek(team.teamId);
     expect(held).toMatchObject({ balanceMicro: credits("0.9"), reservedMicro: credits("0.1"), chargedMicro: 0 });
     expect(w.queue.sent).toEqual([
-      { message: { kind: "task", task_id: "task-0001", step: 0 }, delaySeconds: 0, at: w.clock.now(), dropped: false },
+      { message: { kind: "task", task_id: "task-0001-team-1", step: 0 }, delaySeconds: 0, at: w.clock.now(), dropped: false },
     ]);
     const pending = await getResult(w.ctx, team.teamId, answer.task_id);
     expect(pending).toMatchObject({ status: "pending", solution: null, credits_used: null, completed_at: null });
@@ -67,7 +67,7 @@ describe("a task completes", () => {
 
     const result = await getResult(w.ctx, team.teamId, answer.task_id);
     expect(result).toMatchObject({
-      task_id: "task-0001",
+      task_id: "task-0001-team-1",
       status: "completed",
       captcha_type: "ImageToTextTask",
       solution: { text: "w68hp" },
@@ -76,14 +76,15 @@ describe("a task completes", () => {
       credits_used: 0.1,
       error: null,
       provider: "alpha",
-      processing_time: 10,
+      // first check on the 5-s grid ≥ 5 s + 1 s after the submit (10 s), not ready; the next 5 s later
+      processing_time: 15,
       attempts: [{ provider: "alpha", state: "solved", result_requests: 2, error: null }],
     });
     expect(result.completed_at).toBe(new Date(w.clock.now()).toISOString());
     expectSettled(w, team.teamId, { balance: "0.9", charged: "0.1" });
     expect(w.adapters.twocaptcha.callsOf("submit")).toHaveLength(1);
     expect(w.tasks.usage).toEqual([
-      { kind: "ended", teamId: team.teamId, day: "2025-01-15", type: "ImageToTextTask", providerId: "alpha", completed: true, chargedMicro: credits("0.1"), solveSeconds: 10 },
+      { kind: "ended", teamId: team.teamId, day: "2025-01-15", type: "ImageToTextTask", providerId: "alpha", completed: true, chargedMicro: credits("0.1"), solveSeconds: 15 },
     ]);
     expect(w.providerStates.states.get("alpha")?.observed.ImageToTextTask).toMatchObject({ attempts: 1, solved: 1 });
   });
@@ -232,7 +233,7 @@ describe("credits at submit", () => {
     await expectDomainError(w.submit(team.teamId, "ImageToTextTask"), 503, /nothing was charged/);
     expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("1"), reservedMicro: 0, chargedMicro: 0 });
     // The task never existed for the caller: it is removed, freeing its Idempotency-Key.
-    expect(() => w.tasks.peek("task-0001")).toThrow(/no task/);
+    expect(() => w.tasks.peek("task-0001-team-1")).toThrow(/no task/);
 
     w.queue.failNextSends(2);
     const { task_id } = await w.submit(team.teamId, "ImageToTextTask");

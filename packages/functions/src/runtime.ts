@@ -7,11 +7,12 @@ import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { systemClock, type AdapterRegistry, type Clock, type Logger, type Provider, type RouterContext } from "@solver-router/core";
 import { defaultAdapters } from "@solver-router/providers";
-import { ulid } from "ulid";
 import { DynamoProviderStateStore } from "./aws/dynamo-provider-state-store.ts";
 import { DynamoTaskStore } from "./aws/dynamo-task-store.ts";
 import { DynamoTeamStore } from "./aws/dynamo-team-store.ts";
 import { DynamoUsageStore } from "./aws/dynamo-usage-store.ts";
+import { newOrderedId } from "./aws/entities.ts";
+import { createTaskEffectsAggregator } from "./aws/task-effects-aggregator.ts";
 import { SqsWorkQueue } from "./aws/sqs-work-queue.ts";
 import { fetchCallbackSender } from "./callback-sender.ts";
 import { jsonLogger } from "./logger.ts";
@@ -31,6 +32,8 @@ export interface RuntimeSettings {
   clients?: { dynamo: DynamoDBClient; sqs: SQSClient };
   clock?: Clock;
   logger?: Logger;
+  /** The router's public base URL (upstream pingbacks); unset = upstreams are polled. */
+  publicUrl?: string;
 }
 
 export interface Runtime {
@@ -38,6 +41,8 @@ export interface Runtime {
   dynamo: DynamoDBClient;
   sqs: SQSClient;
   checkHealth(): Promise<void>;
+  /** Applies a batch of the table's stream records to the books (task-effects-aggregator.ts). */
+  aggregateTaskEffects: ReturnType<typeof createTaskEffectsAggregator>;
 }
 
 export function createRuntime(settings: RuntimeSettings): Runtime {
@@ -60,13 +65,15 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
     adapters: settings.adapters ?? defaultAdapters,
     clock,
     logger: settings.logger ?? jsonLogger,
-    newId: () => ulid().toLowerCase(),
+    newId: newOrderedId,
     explorationShare: settings.explorationShare ?? 0.02,
+    ...(settings.publicUrl ? { publicUrl: settings.publicUrl } : {}),
   };
   return {
     ctx,
     dynamo,
     sqs,
+    aggregateTaskEffects: createTaskEffectsAggregator(db, settings.tableName, ctx.logger),
     async checkHealth() {
       await Promise.all([
         dynamo.send(new DescribeTableCommand({ TableName: settings.tableName })),

@@ -5,16 +5,23 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { KEY_ATTRIBUTES, TABLE_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from "@solver-router/functions";
+import { KEY_ATTRIBUTES, STREAM_VIEW_TYPE, TABLE_INDEXES, TABLE_KEYS, TTL_ATTRIBUTE } from "@solver-router/functions";
 import { DLQ_NAME, MAX_RECEIVE_COUNT, QUEUE_NAME, TABLE_NAME, VISIBILITY_TIMEOUT_SECONDS } from "./local-aws.ts";
 
 export async function ensureTable(dynamo: DynamoDBClient, tableName = TABLE_NAME): Promise<void> {
   try {
-    await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+    if (!Table?.StreamSpecification?.StreamEnabled) {
+      // A table kept from before the stream existed: the aggregator needs it.
+      await dynamo.send(
+        new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: true, StreamViewType: STREAM_VIEW_TYPE } }),
+      );
+    }
     return;
   } catch (error) {
     if ((error as { name?: string }).name !== "ResourceNotFoundException") throw error;
@@ -36,6 +43,7 @@ export async function ensureTable(dynamo: DynamoDBClient, tableName = TABLE_NAME
         ],
         Projection: { ProjectionType: "ALL" },
       })),
+      StreamSpecification: { StreamEnabled: true, StreamViewType: STREAM_VIEW_TYPE },
     }),
   );
   await dynamo.send(

@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { getRequestListener } from "@hono/node-server";
@@ -27,6 +28,7 @@ import { startFauxqs } from "fauxqs";
 import { ensureQueues, ensureTable } from "./bootstrap.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, TABLE_NAME } from "./local-aws.ts";
+import { startStreamLoop } from "./stream-loop.ts";
 import { startWorkerLoop } from "./worker-loop.ts";
 
 export interface LocalStackOptions {
@@ -39,6 +41,13 @@ export interface LocalStackOptions {
   demoCredits?: number;
   sweepIntervalMs?: number;
   workerConcurrency?: number;
+  /** The worker's batching window (default 200 ms). */
+  workerBatchWindowMs?: number;
+  /**
+   * The router's public URL for upstream pingbacks (default ROUTER_PUBLIC_URL, else the API's own
+   * URL); false turns pingback off, so upstreams are polled.
+   */
+  publicUrl?: string | false;
 }
 
 export interface LocalStack {
@@ -122,6 +131,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
     );
     const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const publicUrl = options.publicUrl === false ? undefined : (options.publicUrl ?? process.env.ROUTER_PUBLIC_URL ?? apiUrl);
+    if (publicUrl) ctx.publicUrl = publicUrl;
+
+    const streams = new DynamoDBStreamsClient({ ...aws, endpoint: dynamoDb.endpoint });
+    const streamLoop = startStreamLoop({
+      dynamo: clients.dynamo,
+      streams,
+      tableName: TABLE_NAME,
+      handler: (batch) => runtime.aggregateTaskEffects(batch as Parameters<typeof runtime.aggregateTaskEffects>[0]),
+      onError: (error) => logger.error("stream loop", { error: String(error) }),
+    });
+    stops.push(() => streamLoop.stop());
 
     const { Attributes } = await runtime.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
     const loop = startWorkerLoop({
@@ -130,6 +151,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queueArn: Attributes!.QueueArn!,
       handler: createWorkerHandler(ctx),
       concurrency: options.workerConcurrency ?? 4,
+      ...(options.workerBatchWindowMs !== undefined ? { batchWindowMs: options.workerBatchWindowMs } : {}),
       onError: (error) => logger.error("worker loop", { error: String(error) }),
     });
     stops.push(() => loop.stop());

@@ -38,6 +38,7 @@ import { requestId } from "hono/request-id";
 import { registerDashboard } from "../dashboard/routes.ts";
 import { adminAuth, teamAuth, type AuthVariables } from "./auth.ts";
 import { teamRateLimit, type RateLimit } from "./rate-limit.ts";
+import { upstreamPingbackRoutes } from "./routes/upstream-pingback.ts";
 import { BODY_TOO_LARGE, describeZodError, detail, errorHandler } from "./errors.ts";
 import {
   AccountSchema,
@@ -476,6 +477,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
     async (c) => c.json(await providersView(ctx), 200),
   );
 
+  app.route("/", upstreamPingbackRoutes(ctx));
   app.get("/docs", swaggerUI({ url: "/v2/openapi.json", title: "solver-router API" }));
   registerDashboard(app);
   app.doc31("/v2/openapi.json", {

@@ -16,6 +16,14 @@
  * holding exactly the buckets still counted and every cooldown. Expired buckets TTL has not
  * removed yet (it may take days) are outside the range: they cost the query nothing.
  * (Lifetime counters written on the `<providerId>` items before the window existed are ignored.)
+ *
+ * The state is read on every submit and step, so each instance keeps what it read for
+ * CACHE_MS (and forgets it when it writes a cooldown or a pause itself): a cooldown another
+ * instance sets reaches it within that time.
+ *
+ * The account's pace lives apart (PACE#<provider>, one item per account, so submits to one
+ * account never share a partition with anything else): `next_ms` is the earliest free submit
+ * slot (GCRA); reserving a slot is one UpdateItem.
  */
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import {
@@ -32,8 +40,12 @@ import {
   type ProviderStateStore,
   type TaskType,
 } from "@solver-router/core";
-import { keys } from "./items.ts";
+import { keys } from "./entities.ts";
 import { TTL_ATTRIBUTE } from "./table-definition.ts";
+import { isConditionFailure } from "./transact.ts";
+
+/** How long an instance trusts the provider state it read. */
+const CACHE_MS = 2000;
 
 type Figure = "attempts" | "solved" | "unsolvable" | "errors" | "solve_ms" | "reports_good" | "reports_bad";
 
@@ -52,7 +64,19 @@ export class DynamoProviderStateStore implements ProviderStateStore {
     private readonly window: ObservationWindow = OBSERVATION_WINDOW,
   ) {}
 
-  async list(): Promise<ProviderState[]> {
+  private cached?: { at: number; states: Promise<ProviderState[]> };
+
+  list(): Promise<ProviderState[]> {
+    const now = this.now();
+    if (!this.cached || now - this.cached.at >= CACHE_MS || now < this.cached.at) {
+      const states = this.read();
+      this.cached = { at: now, states };
+      states.catch(() => (this.cached = undefined));
+    }
+    return this.cached.states;
+  }
+
+  private async read(): Promise<ProviderState[]> {
     const from = `${OBS_PREFIX}${new Date(windowStartOf(this.now(), this.window)).toISOString()}`;
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
@@ -81,6 +105,11 @@ export class DynamoProviderStateStore implements ProviderStateStore {
         const state = stateOf(sk);
         if (item.cooldown_until !== undefined) state.cooldownUntil = Number(item.cooldown_until);
         if (item.cooldown_reason !== undefined) state.cooldownReason = item.cooldown_reason as string;
+        if (item.paused_until !== undefined) state.pausedUntil = Number(item.paused_until);
+        if (item.pause_reason !== undefined) state.pauseReason = item.pause_reason as string;
+        if (item.pingback_address !== undefined) {
+          state.pingback = { address: item.pingback_address as string, registered: item.pingback_registered === true, at: Number(item.pingback_at) };
+        }
         continue;
       }
       const state = stateOf(item.provider_id as string);
@@ -101,21 +130,77 @@ export class DynamoProviderStateStore implements ProviderStateStore {
     return [...states.values()];
   }
 
-  async setCooldown(providerId: string, untilMs: number, reason: string): Promise<void> {
+  setCooldown(providerId: string, untilMs: number, reason: string): Promise<void> {
+    return this.setUntil(providerId, "cooldown_until", "cooldown_reason", untilMs, reason);
+  }
+
+  setPause(providerId: string, untilMs: number, reason: string): Promise<void> {
+    return this.setUntil(providerId, "paused_until", "pause_reason", untilMs, reason);
+  }
+
+  /** Sets a cooldown or a pause, never shortening a longer one another worker set. */
+  private async setUntil(providerId: string, untilAttribute: string, reasonAttribute: string, untilMs: number, reason: string) {
+    this.cached = undefined;
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: keys.provider(providerId),
-          UpdateExpression: "SET cooldown_until = :until, cooldown_reason = :reason",
-          // Never shorten a longer cooldown another worker set.
-          ConditionExpression: "attribute_not_exists(cooldown_until) OR cooldown_until < :until",
+          UpdateExpression: "SET #until = :until, #reason = :reason",
+          ConditionExpression: "attribute_not_exists(#until) OR #until < :until",
+          ExpressionAttributeNames: { "#until": untilAttribute, "#reason": reasonAttribute },
           ExpressionAttributeValues: { ":until": untilMs, ":reason": reason },
         }),
       );
     } catch (error) {
-      if ((error as { name?: string }).name !== "ConditionalCheckFailedException") throw error;
+      if (!isConditionFailure(error)) throw error;
     }
+  }
+
+  async setPingback(providerId: string, address: string, registered: boolean): Promise<void> {
+    this.cached = undefined;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.provider(providerId),
+        UpdateExpression: "SET pingback_address = :address, pingback_registered = :registered, pingback_at = :at",
+        ExpressionAttributeValues: { ":address": address, ":registered": registered, ":at": this.now() },
+      }),
+    );
+  }
+
+  /**
+   * The account's next submit slot (GCRA): when the account is idle the slot is now and the next
+   * one `intervalMs` later; when it is busy, the slot after the last one handed out.
+   */
+  async reserveSubmitSlot(providerId: string, intervalMs: number, nowMs: number): Promise<number> {
+    const expires = Math.ceil(nowMs / 1000) + 3600;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.pace(providerId),
+          UpdateExpression: "SET next_ms = :next, #ttl = :expires",
+          ConditionExpression: "attribute_not_exists(next_ms) OR next_ms <= :now",
+          ExpressionAttributeNames: { "#ttl": TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ":next": nowMs + intervalMs, ":now": nowMs, ":expires": expires },
+        }),
+      );
+      return nowMs;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+    const { Attributes } = await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.pace(providerId),
+        UpdateExpression: "SET next_ms = next_ms + :interval, #ttl = :expires",
+        ExpressionAttributeNames: { "#ttl": TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ":interval": intervalMs, ":expires": expires },
+        ReturnValues: "UPDATED_NEW",
+      }),
+    );
+    return Number(Attributes?.next_ms) - intervalMs;
   }
 
   async recordAttempt(providerId: string, type: TaskType, result: AttemptResult): Promise<void> {

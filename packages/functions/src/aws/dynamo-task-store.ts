@@ -1,39 +1,51 @@
 /**
- * TaskStore on DynamoDB (table-definition.ts has the item layout). Every change to a task is
- * one TransactWriteItems: the task item conditional on its version, plus the team's money and
- * the usage rollup when they move, so a task and its credits can never disagree.
+ * TaskStore on DynamoDB (entities.ts has the item layout; docs/architecture.md "The table" the
+ * costs). Writes are as small as the change:
+ *  - create: one transaction — the team's reservation (and the month's budget when it has one),
+ *    the task item (its request inline when small) and, for a large request, its chunks;
+ *  - a step that moves no money: one conditional UpdateItem of the task item;
+ *  - a step that moves money back to the team (a release, a refund, a failover's extra
+ *    reservation): one transaction of the task and the team (and the month's counter).
+ * The charge of a completed task, the usage rollups, the ledger lines and the task counts follow
+ * from the task's change through the table's stream (task-effects-aggregator.ts), so ending a
+ * task at its reserved price is a single-item write. When a task ends its request (images,
+ * proxy credentials) is deleted.
  */
 import {
   BatchWriteCommand,
   DeleteCommand,
   GetCommand,
   QueryCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
-  type QueryCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import {
+  badRequest,
   isFinished,
-  monthOf,
   type BudgetLimit,
   type CreateTaskResult,
   type MoneyMove,
+  type TaskListQuery,
   type TaskRecord,
-  type TaskStatus,
   type TaskStore,
   type TransitionResult,
   type UnifiedTask,
-  type UsageEvent,
 } from "@solver-router/core";
+import { idPrefixAt, keys, TEAM_DIRECTORY_SHARDS, taskCountAttribute, teamOfTaskId } from "./entities.ts";
 import { TTL_ATTRIBUTE } from "./table-definition.ts";
-import { budgetMonthUpdate, keys, readMonthUsed, teamMoneyUpdate, usageWrites } from "./items.ts";
-import { conditionFailed as failed, transactWrite, type TransactItem } from "./transact.ts";
+import { conditionFailed as failed, isConditionFailure, queryAll, transactWrite, type TransactItem } from "./transact.ts";
 
+/** A request up to this size travels inside the task item (one item, one write). */
+const INLINE_PAYLOAD_BYTES = 700;
 /** Kept below DynamoDB's 400 KB item limit with room for the keys. */
 const PAYLOAD_CHUNK_BYTES = 350_000;
 /** Ended tasks (and their Idempotency-Keys) stay readable this long, then TTL removes them. */
 const RETENTION_SECONDS = 30 * 24 * 3600;
 const IDEMPOTENCY_SECONDS = 24 * 3600;
-
+/** A request outlives its task by at most this (TTL), even if the delete at the end was lost. */
+export const PAYLOAD_TTL_SECONDS = Number(process.env.ROUTER_PAYLOAD_TTL_SECONDS ?? 24 * 3600);
+/** The sweeper looks at tasks created this recently: every task ends (its deadline) well within it. */
+const OPEN_TASK_HORIZON_MS = 20 * 60 * 1000;
 
 export class DynamoTaskStore implements TaskStore {
   constructor(
@@ -42,10 +54,10 @@ export class DynamoTaskStore implements TaskStore {
   ) {}
 
   async create(task: TaskRecord, payload: UnifiedTask, budget?: BudgetLimit): Promise<CreateTaskResult> {
-    const chunks = chunk(Buffer.from(JSON.stringify(payload), "utf8"));
-    const month = budget?.month ?? monthOf(task.createdAt);
+    const bytes = Buffer.from(JSON.stringify(payload), "utf8");
+    const inline = bytes.length <= INLINE_PAYLOAD_BYTES;
     if (budget && task.reservedMicro > budget.limitMicro) {
-      return { kind: "over_budget", needMicro: task.reservedMicro, usedMicro: await readMonthUsed(this.db, this.table, task.teamId, month), limitMicro: budget.limitMicro };
+      return { kind: "over_budget", needMicro: task.reservedMicro, usedMicro: await this.monthUsed(task.teamId, budget.month), limitMicro: budget.limitMicro };
     }
     const items: TransactItem[] = [
       {
@@ -58,22 +70,28 @@ export class DynamoTaskStore implements TaskStore {
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         },
       },
-      { Put: { TableName: this.table, Item: this.taskItem(task), ConditionExpression: "attribute_not_exists(pk)" } },
-      {
-        // The month's counter, checked against the budget in the same transaction: parallel
-        // submits cannot overshoot it.
+      { Put: { TableName: this.table, Item: { ...this.taskItem(task), ...(inline ? { payload } : {}) }, ConditionExpression: "attribute_not_exists(pk)" } },
+    ];
+    if (budget) {
+      // The month's counter, checked against the budget in the same transaction: parallel
+      // submits cannot overshoot it.
+      items.push({
         Update: {
           TableName: this.table,
-          Key: keys.budgetMonth(task.teamId, month),
+          Key: keys.budgetMonth(task.teamId, budget.month),
           UpdateExpression: "ADD used :price",
-          ExpressionAttributeValues: { ":price": task.reservedMicro, ...(budget ? { ":room": budget.limitMicro - task.reservedMicro } : {}) },
-          ...(budget ? { ConditionExpression: "attribute_not_exists(used) OR used <= :room", ReturnValuesOnConditionCheckFailure: "ALL_OLD" as const } : {}),
+          ConditionExpression: "attribute_not_exists(used) OR used <= :room",
+          ExpressionAttributeValues: { ":price": task.reservedMicro, ":room": budget.limitMicro - task.reservedMicro },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         },
-      },
-      ...chunks.map((bytes, index) => ({
-        Put: { TableName: this.table, Item: { ...keys.payload(task.taskId, index), data: bytes } },
-      })),
-    ];
+      });
+    }
+    if (!inline) {
+      const expiresAt = Math.floor(task.createdAt / 1000) + PAYLOAD_TTL_SECONDS;
+      for (let i = 0, n = 0; i < bytes.length; i += PAYLOAD_CHUNK_BYTES, n++) {
+        items.push({ Put: { TableName: this.table, Item: { ...keys.payload(task.taskId, n), data: bytes.subarray(i, i + PAYLOAD_CHUNK_BYTES), [TTL_ATTRIBUTE]: expiresAt } } });
+      }
+    }
     if (task.idempotencyKey) items.push(this.idempotencyPut(task));
     return this.createWith(items, task, budget);
   }
@@ -82,26 +100,22 @@ export class DynamoTaskStore implements TaskStore {
   private async createWith(items: TransactItem[], task: TaskRecord, budget: BudgetLimit | undefined): Promise<CreateTaskResult> {
     const reasons = await transactWrite(this.db, items);
     if (!reasons) return { kind: "created", task };
-    {
-      if (task.idempotencyKey && failed(reasons[items.length - 1])) {
-        const { taskId, task: existing } = await this.taskForIdempotencyKey(task.teamId, task.idempotencyKey);
-        if (existing) return { kind: "duplicate", task: existing };
-        if (taskId) {
-          // The key's task was deleted: the key is free again, for this new task.
-          return this.createWith([...items.slice(0, -1), this.idempotencyPut(task, taskId)], task, budget);
-        }
+    if (task.idempotencyKey && failed(reasons[items.length - 1])) {
+      const { taskId, task: existing } = await this.taskForIdempotencyKey(task.teamId, task.idempotencyKey);
+      if (existing) return { kind: "duplicate", task: existing };
+      if (taskId) {
+        // The key's task was deleted: the key is free again, for this new task.
+        return this.createWith([...items.slice(0, -1), this.idempotencyPut(task, taskId)], task, budget);
       }
-      if (failed(reasons[0])) {
-        const balance = reasons[0]?.Item?.balance?.N;
-        return balance === undefined
-          ? { kind: "no_team" }
-          : { kind: "insufficient_credits", needMicro: task.reservedMicro, haveMicro: Number(balance) };
-      }
-      if (budget && failed(reasons[2])) {
-        return { kind: "over_budget", needMicro: task.reservedMicro, usedMicro: Number(reasons[2]?.Item?.used?.N ?? 0), limitMicro: budget.limitMicro };
-      }
-      throw new Error(`create task transaction cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
     }
+    if (failed(reasons[0])) {
+      const balance = reasons[0]?.Item?.balance?.N;
+      return balance === undefined ? { kind: "no_team" } : { kind: "insufficient_credits", needMicro: task.reservedMicro, haveMicro: Number(balance) };
+    }
+    if (budget && failed(reasons[2])) {
+      return { kind: "over_budget", needMicro: task.reservedMicro, usedMicro: Number(reasons[2]?.Item?.used?.N ?? 0), limitMicro: budget.limitMicro };
+    }
+    throw new Error(`create task transaction cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
   }
 
   /** The Idempotency-Key item: new, or replacing one whose task (`staleTaskId`) was deleted. */
@@ -121,47 +135,67 @@ export class DynamoTaskStore implements TaskStore {
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.task(taskId), ConsistentRead: true }));
+    if (!teamOfTaskId(taskId)) return undefined;
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.task(taskId), ConsistentRead: true, ProjectionExpression: "task" }),
+    );
     return Item?.task as TaskRecord | undefined;
   }
 
   async getPayload(taskId: string): Promise<UnifiedTask | undefined> {
-    const items = await this.queryAll({
-      TableName: this.table,
-      KeyConditionExpression: "pk = :pk AND begins_with(sk, :payload)",
-      ExpressionAttributeValues: { ":pk": keys.task(taskId).pk, ":payload": "PAYLOAD#" },
-      ConsistentRead: true,
-    });
-    if (items.length === 0) return undefined;
-    const bytes = Buffer.concat(items.map((item) => Buffer.from(item.data as Uint8Array)));
+    if (!teamOfTaskId(taskId)) return undefined;
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.task(taskId), ConsistentRead: true, ProjectionExpression: "payload" }),
+    );
+    if (Item?.payload) return Item.payload as UnifiedTask;
+    const chunks = await this.payloadChunks(taskId, true);
+    if (chunks.length === 0) return undefined;
+    const bytes = Buffer.concat(chunks.map((item) => Buffer.from(item.data as Uint8Array)));
     return JSON.parse(bytes.toString("utf8")) as UnifiedTask;
   }
 
-  async list(teamId: string, query: { limit: number; offset: number; status?: TaskStatus }) {
-    const index = query.status
-      ? { IndexName: "gsi2", KeyConditionExpression: "gsi2pk = :pk", ExpressionAttributeValues: { ":pk": keys.teamTasksByStatus(teamId, query.status) } }
-      : { IndexName: "gsi1", KeyConditionExpression: "gsi1pk = :pk", ExpressionAttributeValues: { ":pk": keys.teamTasks(teamId) } };
-    let total = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(new QueryCommand({ TableName: this.table, ...index, Select: "COUNT", ExclusiveStartKey: startKey }));
-      total += page.Count ?? 0;
+  async list(teamId: string, query: TaskListQuery) {
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const wanted = (after ? 0 : query.offset) + query.limit;
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined = after ? { pk: keys.teamTasks(teamId), sk: after } : undefined;
+    let more = true;
+    while (items.length < wanted && more) {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": keys.teamTasks(teamId), ...(query.status ? { ":status": query.status } : {}) },
+          ...(query.status ? { FilterExpression: "#status = :status", ExpressionAttributeNames: { "#status": "status" } } : {}),
+          ProjectionExpression: "sk, task",
+          ScanIndexForward: false,
+          Limit: Math.max(wanted - items.length, 10),
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    const wanted = query.offset + query.limit;
-    const items = await this.queryAll({ TableName: this.table, ...index, ScanIndexForward: false }, wanted);
-    return { total, tasks: items.slice(query.offset, wanted).map((item) => item.task as TaskRecord) };
+      more = startKey !== undefined;
+    }
+    const pageItems = items.slice(after ? 0 : query.offset, wanted);
+    const last = pageItems[pageItems.length - 1];
+    const hasMore = items.length > wanted || more;
+    return {
+      total: await this.count(teamId, query.status),
+      tasks: pageItems.map((item) => item.task as TaskRecord),
+      ...(hasMore && last && pageItems.length === query.limit ? { nextCursor: encodeCursor(last.sk as string) } : {}),
+    };
+  }
+
+  /** The team's task count (of one status), kept on the team item by the stream aggregator. */
+  private async count(teamId: string, status: TaskListQuery["status"]): Promise<number> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.team(teamId) }));
+    if (!Item) return 0;
+    const of = (s: NonNullable<TaskListQuery["status"]>) => Math.max(0, Number(Item[taskCountAttribute(s)] ?? 0));
+    return status ? of(status) : of("pending") + of("processing") + of("completed") + of("failed");
   }
 
   async delete(task: TaskRecord): Promise<boolean> {
-    const payloadKeys = (
-      await this.queryAll({
-        TableName: this.table,
-        KeyConditionExpression: "pk = :pk AND begins_with(sk, :payload)",
-        ExpressionAttributeValues: { ":pk": keys.task(task.taskId).pk, ":payload": "PAYLOAD#" },
-        ProjectionExpression: "pk, sk",
-      })
-    ).map((item) => ({ pk: item.pk, sk: item.sk }));
     try {
       await this.db.send(
         new DeleteCommand({
@@ -174,97 +208,197 @@ export class DynamoTaskStore implements TaskStore {
         }),
       );
     } catch (error) {
-      if ((error as { name?: string }).name === "ConditionalCheckFailedException") return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
-    for (let i = 0; i < payloadKeys.length; i += 25) {
-      await this.db.send(
-        new BatchWriteCommand({
-          RequestItems: { [this.table]: payloadKeys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })) },
-        }),
-      );
-    }
+    await this.deletePayload(task.taskId);
     return true;
   }
 
-  async transition(prev: TaskRecord, next: TaskRecord, money?: MoneyMove, usage?: UsageEvent): Promise<TransitionResult> {
-    const items: TransactItem[] = [
-      {
-        Put: {
-          TableName: this.table,
-          Item: this.taskItem(next),
-          ConditionExpression: "version = :version",
-          ExpressionAttributeValues: { ":version": prev.version },
+  async transition(prev: TaskRecord, next: TaskRecord, money?: MoneyMove): Promise<TransitionResult> {
+    const taskUpdate = this.taskUpdate(prev, next);
+    const reserve = money?.reserveMicro ?? 0;
+    const release = money?.releaseMicro ?? 0;
+    const refund = money?.refundMicro ?? 0;
+    if (reserve === 0 && release === 0 && refund === 0) {
+      try {
+        await this.db.send(new UpdateCommand(taskUpdate));
+      } catch (error) {
+        if (isConditionFailure(error)) return "conflict";
+        throw error;
+      }
+    } else {
+      const result = await this.transitionWithMoney(prev, next, taskUpdate, { reserve, release, refund });
+      if (result !== "ok") return result;
+    }
+    if (isFinished(next.status) && !isFinished(prev.status)) await this.deletePayload(next.taskId);
+    return "ok";
+  }
+
+  /**
+   * The task and the team's money in one transaction. The charge itself is not here: it leaves
+   * the reservation when the aggregator sees the task end. A failover's extra reservation is
+   * checked against the month's budget like the first one (read, then written conditional on
+   * what was read).
+   */
+  private async transitionWithMoney(
+    prev: TaskRecord,
+    next: TaskRecord,
+    taskUpdate: ReturnType<DynamoTaskStore["taskUpdate"]>,
+    move: { reserve: number; release: number; refund: number },
+  ): Promise<TransitionResult> {
+    for (;;) {
+      const items: TransactItem[] = [
+        { Update: taskUpdate },
+        {
+          Update: {
+            TableName: this.table,
+            Key: keys.team(next.teamId),
+            UpdateExpression: "SET balance = balance + :balanceDelta, reserved = reserved + :reservedDelta, charged = charged - :refund",
+            ConditionExpression: move.reserve > 0 ? "attribute_exists(pk) AND balance >= :reserve" : "attribute_exists(pk)",
+            ExpressionAttributeValues: {
+              ":balanceDelta": move.release + move.refund - move.reserve,
+              ":reservedDelta": move.reserve - move.release,
+              ":refund": move.refund,
+              ...(move.reserve > 0 ? { ":reserve": move.reserve } : {}),
+            },
+          },
         },
-      },
-    ];
-    const moneyUpdate = money && teamMoneyUpdate(this.table, next.teamId, money);
-    if (moneyUpdate) items.push({ Update: moneyUpdate });
-    const monthUpdate = money && budgetMonthUpdate(this.table, next.teamId, monthOf(next.createdAt), money);
-    if (monthUpdate) items.push({ Update: monthUpdate });
-    if (usage) items.push(...usageWrites(this.table, usage, next.taskId, next.completedAt ?? next.updatedAt));
-    const reasons = await transactWrite(this.db, items);
-    if (!reasons) return "ok";
-    if (failed(reasons[0])) return "conflict";
-    if (moneyUpdate && failed(reasons[1])) return "insufficient_credits";
-    throw new Error(`task transition cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
+      ];
+      let monthUsed: number | undefined;
+      if (prev.budgetMonth) {
+        const delta = move.reserve - move.release - move.refund;
+        const month = keys.budgetMonth(next.teamId, prev.budgetMonth);
+        if (move.reserve > 0) {
+          const limit = (await this.db.send(new GetCommand({ TableName: this.table, Key: keys.team(next.teamId), ConsistentRead: true }))).Item?.monthly_budget;
+          monthUsed = await this.monthUsed(next.teamId, prev.budgetMonth);
+          if (limit !== undefined && monthUsed + move.reserve > Number(limit)) return "over_budget";
+        }
+        items.push({
+          Update: {
+            TableName: this.table,
+            Key: month,
+            UpdateExpression: "ADD used :delta",
+            ExpressionAttributeValues: { ":delta": delta, ...(monthUsed !== undefined ? { ":seen": monthUsed } : {}) },
+            ...(monthUsed !== undefined ? { ConditionExpression: "attribute_not_exists(used) OR used = :seen" } : {}),
+          },
+        });
+      }
+      const reasons = await transactWrite(this.db, items);
+      if (!reasons) return "ok";
+      if (failed(reasons[0])) return "conflict";
+      if (failed(reasons[1])) return "insufficient_credits";
+      if (monthUsed !== undefined && failed(reasons[2])) continue; // the month moved meanwhile: check again
+      throw new Error(`task transition cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
+    }
   }
 
+  private async monthUsed(teamId: string, month: string): Promise<number> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.budgetMonth(teamId, month), ConsistentRead: true }));
+    return Number(Item?.used ?? 0);
+  }
+
+  /**
+   * Tasks whose step is overdue: walks the team directory and, per team, the tasks created within
+   * OPEN_TASK_HORIZON_MS (every task ends by its deadline, well inside it) — no index to keep.
+   */
   async listOverdue(beforeMs: number, limit: number): Promise<TaskRecord[]> {
-    const items = await this.queryAll(
-      {
+    const from = idPrefixAt(beforeMs - OPEN_TASK_HORIZON_MS);
+    const overdue: TaskRecord[] = [];
+    for (let shard = 0; shard < TEAM_DIRECTORY_SHARDS && overdue.length < limit; shard++) {
+      const teams = await queryAll(this.db, {
         TableName: this.table,
-        IndexName: "open",
-        KeyConditionExpression: "open_pk = :open AND open_sk < :before",
-        ExpressionAttributeValues: { ":open": "OPEN", ":before": keys.dueSortKey(beforeMs, "") },
-      },
-      limit,
-    );
-    return items.map((item) => item.task as TaskRecord);
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": `TEAMS#${shard}` },
+        ProjectionExpression: "sk",
+      });
+      for (const team of teams) {
+        const items = await queryAll(
+          this.db,
+          {
+            TableName: this.table,
+            KeyConditionExpression: "pk = :pk AND sk >= :from",
+            FilterExpression: "#status IN (:pending, :processing) AND due_at < :before",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: {
+              ":pk": keys.teamTasks(team.sk as string),
+              ":from": from,
+              ":pending": "pending",
+              ":processing": "processing",
+              ":before": beforeMs,
+            },
+            ProjectionExpression: "task",
+          },
+          limit - overdue.length,
+        );
+        overdue.push(...items.map((item) => item.task as TaskRecord));
+        if (overdue.length >= limit) break;
+      }
+    }
+    return overdue.sort((a, b) => a.dueAt - b.dueAt);
   }
 
+  /** The task item as written at create; later writes update it in place. */
   private taskItem(task: TaskRecord): Record<string, unknown> {
-    const open = !isFinished(task.status);
+    return { ...keys.task(task.taskId), team_id: task.teamId, status: task.status, version: task.version, due_at: task.dueAt, task };
+  }
+
+  /** The conditional update that replaces `prev` by `next` (and drops the request once the task ends). */
+  private taskUpdate(prev: TaskRecord, next: TaskRecord) {
+    const ended = isFinished(next.status);
     return {
-      ...keys.task(task.taskId),
-      gsi1pk: keys.teamTasks(task.teamId),
-      gsi1sk: task.taskId,
-      gsi2pk: keys.teamTasksByStatus(task.teamId, task.status),
-      gsi2sk: task.taskId,
-      ...(open
-        ? { open_pk: "OPEN", open_sk: keys.dueSortKey(task.dueAt, task.taskId) }
-        : { [TTL_ATTRIBUTE]: Math.floor((task.completedAt ?? task.updatedAt) / 1000) + RETENTION_SECONDS }),
-      team_id: task.teamId,
-      status: task.status,
-      version: task.version,
-      task,
+      TableName: this.table,
+      Key: keys.task(next.taskId),
+      UpdateExpression:
+        "SET task = :task, #status = :status, version = :version, due_at = :due" +
+        (ended ? ", #ttl = :expires REMOVE payload" : ""),
+      ConditionExpression: "version = :prev",
+      ExpressionAttributeNames: { "#status": "status", ...(ended ? { "#ttl": TTL_ATTRIBUTE } : {}) },
+      ExpressionAttributeValues: {
+        ":task": next,
+        ":status": next.status,
+        ":version": next.version,
+        ":due": next.dueAt,
+        ":prev": prev.version,
+        ...(ended ? { ":expires": Math.floor((next.completedAt ?? next.updatedAt) / 1000) + RETENTION_SECONDS } : {}),
+      },
     };
   }
 
+  private payloadChunks(taskId: string, withData: boolean) {
+    return queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: "pk = :pk",
+      ExpressionAttributeValues: { ":pk": keys.payload(taskId, 0).pk },
+      ConsistentRead: withData,
+      ...(withData ? {} : { ProjectionExpression: "pk, sk" }),
+    });
+  }
+
+  /** Deletes a large request's chunks (a small one went with the task item's last write). */
+  private async deletePayload(taskId: string): Promise<void> {
+    const chunks = await this.payloadChunks(taskId, false);
+    for (let i = 0; i < chunks.length; i += 25) {
+      await this.db.send(
+        new BatchWriteCommand({
+          RequestItems: { [this.table]: chunks.slice(i, i + 25).map((item) => ({ DeleteRequest: { Key: { pk: item.pk, sk: item.sk } } })) },
+        }),
+      );
+    }
+  }
+
   private async taskForIdempotencyKey(teamId: string, key: string): Promise<{ taskId?: string; task?: TaskRecord }> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: keys.idempotency(teamId, key), ConsistentRead: true }),
-    );
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.idempotency(teamId, key), ConsistentRead: true }));
     if (!Item) return {};
     const taskId = Item.task_id as string;
     const task = await this.get(taskId);
     return task ? { taskId, task } : { taskId };
   }
-
-  private async queryAll(input: QueryCommandInput, max = Infinity): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && items.length < max);
-    return items.slice(0, max === Infinity ? undefined : max);
-  }
 }
 
-function chunk(bytes: Buffer): Buffer[] {
-  const chunks: Buffer[] = [];
-  for (let i = 0; i < bytes.length; i += PAYLOAD_CHUNK_BYTES) chunks.push(bytes.subarray(i, i + PAYLOAD_CHUNK_BYTES));
-  return chunks;
+const encodeCursor = (sk: string) => Buffer.from(sk, "utf8").toString("base64url");
+function decodeCursor(cursor: string): string {
+  const sk = Buffer.from(cursor, "base64url").toString("utf8");
+  if (!/^[0-9a-z]{26}-[0-9a-z-]{1,64}$/.test(sk)) throw badRequest("cursor: not a cursor this API returned (use next_cursor as given)");
+  return sk;
 }

@@ -1,9 +1,8 @@
 /** TeamStore on DynamoDB: teams, their balances and their keys (hashes only). */
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { LedgerEntry, Team, TeamStore } from "@solver-router/core";
-import { ulid } from "ulid";
-import { conditionFailed, transactWrite } from "./transact.ts";
-import { keys, readMonthUsed } from "./items.ts";
+import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { monthOf, type LedgerEntry, type Team, type TeamStore } from "@solver-router/core";
+import { keys, ledgerLine, newOrderedId, TEAM_DIRECTORY_SHARDS, team as teamEntity } from "./entities.ts";
+import { conditionFailed, isConditionFailure, queryAll, transactWrite } from "./transact.ts";
 
 export class DynamoTeamStore implements TeamStore {
   constructor(
@@ -12,8 +11,9 @@ export class DynamoTeamStore implements TeamStore {
     private readonly now: () => number,
   ) {}
 
-  monthUsed(teamId: string, month: string): Promise<number> {
-    return readMonthUsed(this.db, this.table, teamId, month);
+  async monthUsed(teamId: string, month: string): Promise<number> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.budgetMonth(teamId, month), ConsistentRead: true }));
+    return Number(Item?.used ?? 0);
   }
 
   async setMonthlyBudget(teamId: string, limitMicro: number | undefined): Promise<Team | undefined> {
@@ -28,16 +28,41 @@ export class DynamoTeamStore implements TeamStore {
           ReturnValues: "ALL_NEW",
         }),
       );
-      return Attributes ? fromItem(Attributes) : undefined;
+      if (!Attributes) return undefined;
+      if (limitMicro !== undefined) await this.startMonthCounter(teamId, Attributes);
+      return teamEntity.fromItem(Attributes);
     } catch (error) {
-      if ((error as { name?: string }).name === "ConditionalCheckFailedException") return undefined;
+      if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }
 
+  /**
+   * The month's counter is kept only while the team has a budget (it costs a write per task).
+   * A budget set mid-month starts it from what the team holds and was charged this month.
+   */
+  private async startMonthCounter(teamId: string, teamItem: Record<string, unknown>) {
+    const month = monthOf(this.now());
+    const rollups = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: "pk = :pk AND begins_with(sk, :month)",
+      ExpressionAttributeValues: { ":pk": `USAGE#${teamId}`, ":month": month },
+      ProjectionExpression: "credits_micro",
+    });
+    const charged = rollups.reduce((sum, item) => sum + Number(item.credits_micro ?? 0), 0);
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.budgetMonth(teamId, month),
+        UpdateExpression: "SET used = if_not_exists(used, :start)",
+        ExpressionAttributeValues: { ":start": charged + Number(teamItem.reserved ?? 0) },
+      }),
+    );
+  }
+
   async createTeam(input: { name: string; creditsMicro: number; apiKeyHash: string; keyPrefix: string }): Promise<Team> {
     const team: Team = {
-      teamId: ulid().toLowerCase(),
+      teamId: newOrderedId(),
       name: input.name,
       balanceMicro: input.creditsMicro,
       reservedMicro: 0,
@@ -46,7 +71,8 @@ export class DynamoTeamStore implements TeamStore {
       createdAt: this.now(),
     };
     const reasons = await transactWrite(this.db, [
-      { Put: { TableName: this.table, Item: teamItem(team), ConditionExpression: "attribute_not_exists(pk)" } },
+      { Put: { TableName: this.table, Item: teamEntity.toItem(team), ConditionExpression: "attribute_not_exists(pk)" } },
+      { Put: { TableName: this.table, Item: { ...keys.teamDirectory(team.teamId), name: team.name } } },
       ...this.keyItems(team.teamId, input.apiKeyHash, input.keyPrefix),
       ...(input.creditsMicro > 0 ? [this.creditLine(team.teamId, input.creditsMicro)] : []),
     ]);
@@ -56,26 +82,29 @@ export class DynamoTeamStore implements TeamStore {
 
   async getTeam(teamId: string): Promise<Team | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.team(teamId), ConsistentRead: true }));
-    return Item ? fromItem(Item) : undefined;
+    return Item ? teamEntity.fromItem(Item) : undefined;
   }
 
+  /** Every team: the directory's shards (written once per team, never by money moves), then each team item. */
   async listTeams(): Promise<Team[]> {
+    const ids: string[] = [];
+    for (let shard = 0; shard < TEAM_DIRECTORY_SHARDS; shard++) {
+      const items = await queryAll(this.db, {
+        TableName: this.table,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": `TEAMS#${shard}` },
+        ProjectionExpression: "sk",
+      });
+      ids.push(...items.map((item) => item.sk as string));
+    }
     const teams: Team[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: "gsi1",
-          KeyConditionExpression: "gsi1pk = :teams",
-          ExpressionAttributeValues: { ":teams": "TEAMS" },
-          ExclusiveStartKey: startKey,
-        }),
+    for (let i = 0; i < ids.length; i += 100) {
+      const { Responses } = await this.db.send(
+        new BatchGetCommand({ RequestItems: { [this.table]: { Keys: ids.slice(i, i + 100).map((id) => keys.team(id)) } } }),
       );
-      teams.push(...(page.Items ?? []).map(fromItem));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return teams;
+      teams.push(...(Responses?.[this.table] ?? []).map(teamEntity.fromItem));
+    }
+    return teams.sort((a, b) => a.teamId.localeCompare(b.teamId));
   }
 
   async teamIdForKeyHash(hash: string): Promise<string | undefined> {
@@ -114,7 +143,7 @@ export class DynamoTeamStore implements TeamStore {
           Limit: query.limit - entries.length,
         }),
       );
-      entries.push(...(page.Items ?? []).map(ledgerEntry));
+      entries.push(...(page.Items ?? []).map(ledgerLine.fromItem));
       startKey = page.LastEvaluatedKey;
     } while (startKey && entries.length < query.limit);
     return entries;
@@ -126,7 +155,7 @@ export class DynamoTeamStore implements TeamStore {
     return {
       Put: {
         TableName: this.table,
-        Item: { ...keys.ledger(teamId, at, `credit#${ulid().toLowerCase()}`), kind: "credit", amount_micro: amountMicro, at },
+        Item: ledgerLine.toItem(teamId, { at, kind: "credit", amountMicro }),
       },
     };
   }
@@ -193,40 +222,3 @@ export class DynamoTeamStore implements TeamStore {
   }
 }
 
-const teamItem = (team: Team) => ({
-  ...keys.team(team.teamId),
-  gsi1pk: "TEAMS",
-  gsi1sk: team.teamId,
-  team_id: team.teamId,
-  name: team.name,
-  balance: team.balanceMicro,
-  reserved: team.reservedMicro,
-  charged: team.chargedMicro,
-  credited: team.creditedMicro,
-  created_at: team.createdAt,
-});
-
-/** Stored amounts are the task's charge (refunds negative) or the credit; shown signed for the team. */
-const ledgerEntry = (item: Record<string, unknown>): LedgerEntry => {
-  const kind = item.kind as LedgerEntry["kind"];
-  const stored = Number(item.amount_micro);
-  return {
-    at: item.at !== undefined ? Number(item.at) : Date.parse(String(item.sk).split("#")[1] ?? ""),
-    kind,
-    amountMicro: kind === "credit" ? stored : -stored,
-    ...(item.task_id ? { taskId: item.task_id as string } : {}),
-    ...(item.task_type ? { taskType: item.task_type as LedgerEntry["taskType"] } : {}),
-    ...(item.provider ? { providerId: item.provider as string } : {}),
-  };
-};
-
-const fromItem = (item: Record<string, unknown>): Team => ({
-  teamId: item.team_id as string,
-  name: item.name as string,
-  balanceMicro: Number(item.balance),
-  reservedMicro: Number(item.reserved),
-  chargedMicro: Number(item.charged),
-  creditedMicro: Number(item.credited),
-  createdAt: Number(item.created_at),
-  ...(item.monthly_budget !== undefined ? { monthlyBudgetMicro: Number(item.monthly_budget) } : {}),
-});

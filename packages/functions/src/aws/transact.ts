@@ -1,11 +1,13 @@
 /**
+ * The DynamoDB plumbing every store shares: transactions, pagination, condition failures.
+ *
  * TransactWriteItems with DynamoDB's conflict rule handled: two transactions touching the same
  * item at once (parallel submits of one team all update its balance) cancel one of them with
  * reason "TransactionConflict", which says nothing about the conditions. Such a cancellation is
  * retried with jittered backoff; condition failures are returned to the caller to interpret.
  */
 import { TransactionCanceledException, type CancellationReason } from "@aws-sdk/client-dynamodb";
-import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
+import { QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient, type QueryCommandInput, type TransactWriteCommandInput } from "@aws-sdk/lib-dynamodb";
 
 export type TransactItem = NonNullable<TransactWriteCommandInput["TransactItems"]>[number];
 
@@ -37,3 +39,23 @@ export function cancellationReasons(error: unknown): CancellationReason[] | unde
 }
 
 export const conditionFailed = (reason: CancellationReason | undefined) => reason?.Code === "ConditionalCheckFailed";
+
+/** Every item of a query (all pages), or the first `max`. */
+export async function queryAll(
+  db: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+  max = Infinity,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await db.send(new QueryCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }));
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey && items.length < max);
+  return max === Infinity ? items : items.slice(0, max);
+}
+
+/** True when a single conditional write failed its condition. */
+export const isConditionFailure = (error: unknown): boolean =>
+  (error as { name?: string } | undefined)?.name === "ConditionalCheckFailedException";

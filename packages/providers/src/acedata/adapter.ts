@@ -183,9 +183,13 @@ function classify(answer: HttpAnswer, envelope: Envelope | undefined, provider: 
   if (known) ({ fault, waitSeconds } = known);
   else if (status === 401 || status === 403) [fault, waitSeconds] = ["cooldown", KEY_COOLDOWN_SECONDS];
   else if (status === 404 || status === 405) [fault, waitSeconds] = ["cooldown", KEY_COOLDOWN_SECONDS]; // base URL or path wrong: no task can pass
-  else if (status === 429 || status >= 500 || status < 400) [fault, waitSeconds] = ["retry", RETRY_WAIT_SECONDS];
+  else if (status === 429) [fault, waitSeconds] = ["rate_limited", RETRY_WAIT_SECONDS];
+  else if (status >= 500 || status < 400) [fault, waitSeconds] = ["retry", RETRY_WAIT_SECONDS];
   else fault = "bad_request";
-  if (status === 429 || code === "too_many_requests") waitSeconds = retryAfterSeconds(answer.headers, RETRY_WAIT_SECONDS);
+  if (status === 429 || code === "too_many_requests") {
+    fault = "rate_limited";
+    waitSeconds = retryAfterSeconds(answer.headers, RETRY_WAIT_SECONDS);
+  }
 
   const hint =
     fault === "cooldown" && (status === 404 || status === 405) && !known

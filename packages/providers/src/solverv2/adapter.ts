@@ -252,7 +252,7 @@ function httpError(answer: HttpAnswer, provider: Provider, who: string, phase: P
 
   if (status === 401 || status === 403) return make("cooldown", `${said} (check the provider's key).`, KEY_COOLDOWN_SECONDS);
   if (status === 402) return make("cooldown", `${said} (the provider's credits ran out).`, CREDITS_COOLDOWN_SECONDS, "INSUFFICIENT_CREDITS");
-  if (status === 429) return make("retry", `${said}.`, retryAfterSeconds(answer.headers, RETRY_WAIT_SECONDS));
+  if (status === 429) return make("rate_limited", `${said}.`, retryAfterSeconds(answer.headers, RETRY_WAIT_SECONDS));
   if (status >= 500 || status < 400) return make("retry", `${said}.`, RETRY_WAIT_SECONDS);
   if (phase === "poll") {
     // 404: "Task ID does not exist or does not belong to you" — the upstream lost the task.

@@ -2,20 +2,27 @@
  * The `twocaptcha` protocol (in.php / res.php), spoken by 2Captcha (seed 004) and
  * SolveCaptcha (seed 001): one adapter, many providers that differ only in base URL and key.
  *
- *   submit  POST {baseUrl}/in.php   form-urlencoded, key + json=1 + the task's parameters
- *   poll    GET  {baseUrl}/res.php?key&action=get&id&json=1      (one id per call)
- *   report  GET  {baseUrl}/res.php?key&action=reportgood|reportbad&id&json=1
+ *   submit    POST {baseUrl}/in.php   form-urlencoded, key + json=1 + the task's parameters
+ *             (+ pingback=<the attempt's URL> when the router has one registered)
+ *   poll      GET  {baseUrl}/res.php?key&action=get&id&json=1
+ *   pollMany  GET  {baseUrl}/res.php?key&action=get&ids=1,2,3      plain answers joined by "|", in order
+ *   report    GET  {baseUrl}/res.php?key&action=reportgood|reportbad&id&json=1
+ *   pingback  GET  {baseUrl}/res.php?key&action=add_pingback&addr=<host>&json=1 (once per account);
+ *             the upstream then POSTs id=…&code=… to the pingback URL (readPingback)
  *
- * No state, no sleeping: the router decides when to poll (first check 5 s after an image
- * submit, 15-20 s after a token submit, then every 5 s, at most 20 checks per captcha).
+ * No state, no sleeping: the router decides when to ask (core's schedule.ts) and keeps the
+ * account's pace (`defaultLimits`: seed 004 answers MAX_USER_TURN to more than 60 in.php
+ * requests within 3 s; 12 per second stays under it even when a second's submits bunch up).
  */
 import {
   SOLUTION_KIND,
   TASK_TYPES,
+  type PollItem,
   type PollOutcome,
   type Provider,
   type ProviderAdapter,
   type ReportOutcome,
+  type SubmitContext,
   type SubmitOutcome,
   type TaskType,
   type UnifiedTask,
@@ -65,9 +72,15 @@ export function createTwocaptchaAdapter(options: TwocaptchaAdapterOptions = {}):
     protocol: "twocaptcha",
     taskTypes: TASK_TYPES,
     polls: true,
+    defaultLimits: { submitsPerSecond: 12 },
 
-    async submit(provider: Provider, task: UnifiedTask): Promise<SubmitOutcome> {
-      const form = new URLSearchParams([["key", provider.apiKey], ...submitParams(task), ["json", "1"]]);
+    async submit(provider: Provider, task: UnifiedTask, context?: SubmitContext): Promise<SubmitOutcome> {
+      const form = new URLSearchParams([
+        ["key", provider.apiKey],
+        ...submitParams(task),
+        ...(context?.pingbackUrl ? [["pingback", context.pingbackUrl] as [string, string]] : []),
+        ["json", "1"],
+      ]);
       const result = await exchange(provider, `${upstreamBase(provider)}/in.php`, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json, text/plain" },
@@ -105,6 +118,36 @@ export function createTwocaptchaAdapter(options: TwocaptchaAdapterOptions = {}):
       }
     },
 
+    async pollMany(provider: Provider, items: readonly PollItem[]): Promise<PollOutcome[]> {
+      const query = new URLSearchParams({ key: provider.apiKey, action: "get", ids: items.map((i) => i.upstreamId).join(",") });
+      const result = await exchange(provider, `${upstreamBase(provider)}/res.php?${query.toString()}`, {
+        method: "GET",
+        headers: { accept: "text/plain" },
+      });
+      if (!result.ok) return items.map(() => ({ kind: "error", error: result.error }) as const);
+      const { answer } = result;
+      if (answer.kind === "error") {
+        const error = redact(classifyErrorCode(answer.code), provider.apiKey);
+        return items.map(() => ({ kind: "error", error }) as const);
+      }
+      const text = answer.kind === "ok" && typeof answer.request === "string" ? answer.request : answer.kind === "not_ready" ? "CAPCHA_NOT_READY" : undefined;
+      const parts = text?.split("|");
+      if (!parts || parts.length !== items.length) return items.map(() => ({ kind: "error", error: unparseableAnswer(200) }) as const);
+      return parts.map((part, i) => readPart(part.trim(), items[i]!.type, provider.apiKey));
+    },
+
+    async registerPingback(provider: Provider, address: string): Promise<boolean> {
+      const result = await exchange(provider, resUrl(provider, { action: "add_pingback", addr: address }), {
+        method: "GET",
+        headers: { accept: "application/json, text/plain" },
+      });
+      return result.ok && result.answer.kind === "ok";
+    },
+
+    readPingback(type: TaskType, code: string): PollOutcome {
+      return readPart(code.trim(), type, "");
+    },
+
     async report(provider: Provider, upstreamId: string, correct: boolean): Promise<ReportOutcome> {
       const action = correct ? "reportgood" : "reportbad";
       const result = await exchange(provider, resUrl(provider, { action, id: upstreamId }), {
@@ -123,6 +166,16 @@ export function createTwocaptchaAdapter(options: TwocaptchaAdapterOptions = {}):
 }
 
 export const twocaptchaAdapter: ProviderAdapter = createTwocaptchaAdapter();
+
+/** One captcha's answer as a batch or a pingback gives it: the solution text, CAPCHA_NOT_READY or an error code. */
+function readPart(part: string, type: TaskType, apiKey: string): PollOutcome {
+  if (part === "") return { kind: "error", error: unparseableAnswer(200) };
+  if (/^CAPT?CHA_NOT_READY$/.test(part)) return { kind: "not_ready" };
+  // An answer text may itself look like a code (an image's letters): only the protocol's error shapes are errors.
+  if (/^(ERROR[_:]|IP_BANNED$|MAX_USER_TURN$)/.test(part)) return { kind: "error", error: redact(classifyErrorCode(part), apiKey) };
+  const read = readSolution(SOLUTION_KIND[type], part.startsWith("OK|") ? part.slice(3) : part, {});
+  return read.ok ? { kind: "solved", solution: read.solution } : { kind: "error", error: badSolution(read.problem) };
+}
 
 /** Belt and braces: no message or code ever carries the provider's key. */
 function redact(error: UpstreamError, apiKey: string): UpstreamError {

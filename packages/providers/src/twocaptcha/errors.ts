@@ -55,14 +55,14 @@ const RULES: Readonly<Record<string, ErrorRule>> = {
     message: "The provider is refusing images because too many unrecognizable images were sent.",
   },
 
-  // --- transient: ask again later ---
+  // --- rate limits: the account pauses for the time the document names, the task waits ---
   ERROR_NO_SLOT_AVAILABLE: {
-    fault: "retry",
+    fault: "rate_limited",
     waitSeconds: 5,
     message: "The provider has no free slot for this captcha right now (queue too long or rate above the account's maximum).",
   },
   MAX_USER_TURN: {
-    fault: "retry",
+    fault: "rate_limited",
     waitSeconds: 10,
     message: "The provider suspended submits for 10 seconds after more than 60 requests within 3 seconds.",
   },
@@ -162,7 +162,7 @@ export function classifyErrorCode(rawCode: string): UpstreamError {
     const number = limit[1] as string;
     const known = LIMIT_RULES[number];
     return {
-      fault: "cooldown",
+      fault: "rate_limited",
       code: `ERROR: ${number}`,
       message: known?.message ?? `The provider temporarily suspended the account for exceeding a request limit (ERROR: ${number}).`,
       waitSeconds: known?.waitSeconds ?? 300,

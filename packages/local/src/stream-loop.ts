@@ -1,0 +1,94 @@
+/**
+ * What Lambda's DynamoDB Streams event source does, locally: read every shard of the table's
+ * stream in order and hand its records, with the shard's id, to the aggregator (the same
+ * handler infra/aggregator.ts deploys). A batch that fails is handed over again until it passes,
+ * as Lambda retries it; the aggregator's checkpoints make replays harmless. Shards are read from
+ * their start each time the stack starts (DynamoDB Local keeps 24 hours): what was applied
+ * before a restart is skipped by the same checkpoints.
+ */
+import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type {
+  DynamoDBStreamsClient} from "@aws-sdk/client-dynamodb-streams";
+import {
+  DescribeStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record,
+} from "@aws-sdk/client-dynamodb-streams";
+
+export interface StreamLoop {
+  stop(): Promise<void>;
+}
+
+export function startStreamLoop(options: {
+  dynamo: DynamoDBClient;
+  streams: DynamoDBStreamsClient;
+  tableName: string;
+  handler: (batch: { Records: _Record[]; shardId: string }) => Promise<void>;
+  /** Pause between reads of an idle shard (default 100 ms). */
+  idleMs?: number;
+  onError?: (error: unknown) => void;
+}): StreamLoop {
+  let running = true;
+  const idleMs = options.idleMs ?? 100;
+  const iterators = new Map<string, string | undefined>(); // shard → next iterator (undefined: closed)
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  const discover = async (streamArn: string) => {
+    const { StreamDescription } = await options.streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    for (const shard of StreamDescription?.Shards ?? []) {
+      if (iterators.has(shard.ShardId!)) continue;
+      const { ShardIterator } = await options.streams.send(
+        new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId!, ShardIteratorType: "TRIM_HORIZON" }),
+      );
+      iterators.set(shard.ShardId!, ShardIterator);
+    }
+  };
+
+  const loop = async () => {
+    const { Table } = await options.dynamo.send(new DescribeTableCommand({ TableName: options.tableName }));
+    const streamArn = Table?.LatestStreamArn;
+    if (!streamArn) throw new Error(`table ${options.tableName} has no stream`);
+    let lastDiscovery = 0;
+    while (running) {
+      try {
+        if (Date.now() - lastDiscovery > 5000) {
+          await discover(streamArn);
+          lastDiscovery = Date.now();
+        }
+        let busy = false;
+        for (const [shardId, iterator] of iterators) {
+          if (!iterator || !running) continue;
+          const page = await options.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+          const records = page.Records ?? [];
+          if (records.length > 0) {
+            busy = true;
+            for (;;) {
+              try {
+                await options.handler({ Records: records, shardId });
+                break;
+              } catch (error) {
+                options.onError?.(error);
+                if (!running) return;
+                await pause(500);
+              }
+            }
+          }
+          iterators.set(shardId, page.NextShardIterator);
+        }
+        if (!busy) await pause(idleMs);
+      } catch (error) {
+        if (!running) return;
+        options.onError?.(error);
+        await pause(500);
+      }
+    }
+  };
+  const done = loop().catch((error) => options.onError?.(error));
+  return {
+    async stop() {
+      running = false;
+      await done;
+    },
+  };
+}
