@@ -7,7 +7,7 @@ import { workQueue } from "./queue";
 /** Handlers live in packages/functions/src/handlers/<name>.ts and export `handler`. */
 const HANDLERS_DIR = "packages/functions/src/handlers";
 
-type HandlerName = "api" | "worker" | "sweeper";
+type HandlerName = "api" | "worker" | "sweeper" | "task-effects";
 
 interface FunctionSettings {
   timeout: `${number} seconds`;

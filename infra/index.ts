@@ -5,3 +5,4 @@ export * from "./queue";
 export * from "./api";
 export * from "./worker";
 export * from "./sweeper";
+export * from "./aggregator";

@@ -6,9 +6,9 @@
 export const WORKER_TIMEOUT_SECONDS = 60;
 
 /**
- * How long Lambda may gather messages before invoking the worker. One second lets poll messages
- * that fall due together share one upstream call (`res.php?action=get&ids=`) at the cost of at
- * most one second of latency.
+ * How long Lambda may gather messages before invoking the worker. Result checks fall due on a
+ * shared 5-second grid (core's schedule.ts), so one second gathers a tick's checks into one
+ * batch, whose checks for one provider account go out as one `res.php?action=get&ids=` call.
  */
 export const WORKER_BATCH_WINDOW_SECONDS = 1;
 

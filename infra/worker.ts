@@ -1,20 +1,27 @@
 // The worker: consumes the work queue in batches. It sits apart from queue.ts because its links
 // include the queue itself (it enqueues the next poll), and functions.ts imports queue.ts.
 // Subscriber options: https://sst.dev/docs/component/aws/queue#subscribe
+import { api } from "./api";
 import { routerFunction } from "./functions";
 import { WORKER_BATCH_WINDOW_SECONDS, WORKER_TIMEOUT_SECONDS, workQueue } from "./queue";
 
 export const worker = workQueue.subscribe(
-  routerFunction("worker", {
-    timeout: `${WORKER_TIMEOUT_SECONDS} seconds`,
-    memory: "512 MB",
-  }),
+  {
+    ...routerFunction("worker", {
+      timeout: `${WORKER_TIMEOUT_SECONDS} seconds`,
+      // The work is waiting on upstreams and DynamoDB, not computing: a small function runs a
+      // batch of 100 concurrently as fast as a big one, for half the GB-seconds.
+      memory: "256 MB",
+    }),
+    // Upstream pingbacks come back to the API: /v2/upstream/pingback/<token>.
+    environment: { ROUTER_PUBLIC_URL: api.url },
+  },
   {
     batch: {
-      // Up to ten messages per invocation: few enough that a batch of upstream submits and
-      // result checks fits the 60-second timeout, and polls for one provider within it share
-      // one upstream call.
-      size: 10,
+      // Up to a hundred messages per invocation, gathered for up to a second: the steps run
+      // concurrently, and the result checks that fall due together for one provider account
+      // go out as one upstream request (`res.php?action=get&ids=`, core's task-processor.ts).
+      size: 100,
       window: `${WORKER_BATCH_WINDOW_SECONDS} seconds`,
       // The handler returns `batchItemFailures`: only the failed messages come back, so one bad
       // task does not make its nine neighbours be processed again.

@@ -70,8 +70,8 @@ describe("sst.config.ts app()", () => {
 });
 
 describe("Lambda functions", () => {
-  it("are exactly the api, worker and sweeper handlers", () => {
-    expect(recording().functions.map(handlerName).sort()).toEqual(["api", "sweeper", "worker"]);
+  it("are exactly the api, worker, sweeper and task-effects handlers", () => {
+    expect(recording().functions.map(handlerName).sort()).toEqual(["api", "sweeper", "task-effects", "worker"]);
   });
 
   it("name handler files that exist and export the handler", () => {
@@ -159,13 +159,29 @@ describe("work queue", () => {
     expect(config.retry).toBeGreaterThanOrEqual(5);
   });
 
-  it("feeds the worker in batches of 10 with partial batch responses", () => {
+  it("feeds the worker in batches of up to 100 gathered for a second, with partial batch responses", () => {
     const subscriptions = recording().subscriptions;
     expect(subscriptions).toHaveLength(1);
     const subscription = subscriptions[0];
     expect(subscription?.queue.name).toBe("WorkQueue");
     expect(subscription && handlerName(subscription.fn)).toBe("worker");
-    expect(subscription?.args.batch).toMatchObject({ size: 10, partialResponses: true });
+    expect(subscription?.args.batch).toMatchObject({ size: 100, window: "1 seconds", partialResponses: true });
+  });
+
+  it("feeds the table's stream (new and old images) to the task-effects aggregator, with the shard named and no record skipped", () => {
+    const table = recording().component("sst.aws.Dynamo", "RouterTable");
+    expect(table.args.stream).toBe("new-and-old-images");
+    const [subscription, ...others] = recording().streamSubscriptions;
+    expect(others).toEqual([]);
+    expect(subscription?.table.name).toBe("RouterTable");
+    expect(subscription && handlerName(subscription.fn)).toBe("task-effects");
+    expect(subscription?.args.transform).toMatchObject({
+      eventSourceMapping: { startingPosition: "TRIM_HORIZON", tumblingWindowInSeconds: 1, maximumRetryAttempts: -1 },
+    });
+  });
+
+  it("tells the worker the API's URL, where upstream pingbacks arrive", () => {
+    expect(functionFor("worker").args.environment).toMatchObject({ ROUTER_PUBLIC_URL: expect.anything() });
   });
 
   it("has a visibility timeout of at least 6 x the worker's timeout plus the batch window", () => {

@@ -69,6 +69,14 @@ export interface RecordedSubscription {
   readonly args: Record<string, unknown>;
 }
 
+/** A Lambda subscribed to a table's stream (`Dynamo.subscribe`). */
+export interface RecordedStreamSubscription {
+  readonly table: RecordedComponent;
+  readonly name: string;
+  readonly fn: RecordedFunction;
+  readonly args: Record<string, unknown>;
+}
+
 export interface RecordedCron {
   readonly cron: RecordedComponent;
   readonly fn: RecordedFunction;
@@ -104,6 +112,7 @@ export class Recording {
   readonly functions: RecordedFunction[] = [];
   readonly routes: RecordedRoute[] = [];
   readonly subscriptions: RecordedSubscription[] = [];
+  readonly streamSubscriptions: RecordedStreamSubscription[] = [];
   readonly crons: RecordedCron[] = [];
   /** True while the infra code runs: unknown instance members throw only then. */
   evaluating = false;
@@ -391,6 +400,13 @@ export const QUEUE_SUBSCRIBER_ARGS: OptionSpec = object({
   transform: object({ eventSourceMapping: any, function: any }),
 });
 
+// https://sst.dev/docs/component/aws/dynamo#subscribe and
+// https://sst.dev/docs/component/aws/dynamo-lambda-subscriber (DynamoSubscriberArgs)
+export const DYNAMO_SUBSCRIBER_ARGS: OptionSpec = object({
+  filters: value(isArray),
+  transform: object({ eventSourceMapping: any, function: any }),
+});
+
 // https://sst.dev/docs/component/aws/apigatewayv2 (platform/src/components/aws/apigatewayv2.ts)
 export const API_DOCS = "https://sst.dev/docs/component/aws/apigatewayv2";
 export const API_ARGS: OptionSpec = object({
@@ -569,7 +585,25 @@ export function createSstStandIn(): SstStandIn {
   const routes = new Map<RecordedComponent, Set<string>>();
 
   const Dynamo = componentClass(
-    { type: "sst.aws.Dynamo", docs: DYNAMO_DOCS, outputs: ["arn", "name"], unmodelled: ["nodes", "subscribe", "getSSTLink"] },
+    {
+      type: "sst.aws.Dynamo",
+      docs: DYNAMO_DOCS,
+      outputs: ["arn", "name"],
+      methods: {
+        subscribe(table, name, subscriber, args, opts) {
+          const site = `sst.aws.Dynamo "${table.name}" subscriber`;
+          if (typeof name !== "string" || !/^[A-Z][A-Za-z0-9]*$/.test(name)) fail(`${site}: the first argument is the subscriber's name (${DYNAMO_DOCS})`);
+          if (table.args.stream === undefined) fail(`${site}: the table has no stream; set \`stream\` (${DYNAMO_DOCS})`);
+          if (opts !== undefined && !isPlainObject(opts)) fail(`${site}: opts must be an object`);
+          const options = optionsOf(args, site, DYNAMO_DOCS);
+          validateOptions(options, DYNAMO_SUBSCRIBER_ARGS, `${site} args`, DYNAMO_DOCS);
+          const fn = recordFunction(subscriber, site);
+          recording.streamSubscriptions.push({ table, name, fn, args: options });
+          return { table: table.name, function: fn };
+        },
+      },
+      unmodelled: ["nodes", "getSSTLink"],
+    },
     DYNAMO_ARGS,
     true,
   );

@@ -27,8 +27,10 @@ export function taskEffects(before: TaskRecord | undefined, after: TaskRecord | 
   const task = after ?? before;
   const effects: TaskEffects = { ...(task ? { teamId: task.teamId } : {}), usage: [], ledger: [], settledChargeMicro: 0, statusCounts: {} };
   if (!task) return effects;
-  if (before?.status !== after?.status) {
-    if (before) effects.statusCounts[before.status] = -1;
+  // A new task is counted by the write that creates it (with the team's reservation); what
+  // follows — status moves, deletion, expiry — counts here.
+  if (before && before.status !== after?.status) {
+    effects.statusCounts[before.status] = -1;
     if (after) effects.statusCounts[after.status] = (effects.statusCounts[after.status] ?? 0) + 1;
   }
   if (!after) return effects;

@@ -10,6 +10,7 @@ import { badRequest, conflict, DomainError, notFound, paymentRequired, unavailab
 import { creditsToMicro, microToCredits, microToCreditsString } from "./money.ts";
 import { route } from "./routing.ts";
 import { attemptWindowSeconds, firstWaitSeconds, MAX_DELAY_SECONDS, taskDeadlineSeconds } from "./schedule.ts";
+import type { TaskListQuery } from "./ports.ts";
 import { currentAttempt, isFinished, resultView, taskSummaryView, type TaskRecord, type TaskStatus } from "./task.ts";
 import type { Priority, UnifiedTask } from "./task-types.ts";
 
@@ -156,13 +157,15 @@ export async function getResult(ctx: RouterContext, teamId: string, taskId: stri
   return resultView(await getOwnTask(ctx, teamId, taskId));
 }
 
-export async function listTasks(
-  ctx: RouterContext,
-  teamId: string,
-  query: { limit: number; offset: number; status?: TaskStatus },
-) {
-  const { total, tasks } = await ctx.tasks.list(teamId, query);
-  return { total, limit: query.limit, offset: query.offset, tasks: tasks.map(taskSummaryView) };
+export async function listTasks(ctx: RouterContext, teamId: string, query: TaskListQuery) {
+  const { total, tasks, nextCursor } = await ctx.tasks.list(teamId, query);
+  return {
+    total,
+    limit: query.limit,
+    offset: query.cursor ? 0 : query.offset,
+    next_cursor: nextCursor ?? null,
+    tasks: tasks.map(taskSummaryView),
+  };
 }
 
 export async function deleteTask(ctx: RouterContext, teamId: string, taskId: string) {

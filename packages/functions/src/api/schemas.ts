@@ -58,6 +58,7 @@ export const TaskListSchema = z
     total: z.number(),
     limit: z.number(),
     offset: z.number(),
+    next_cursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page (older tasks); null on the last page" }),
     tasks: z.array(
       z.object({
         task_id: z.string(),
@@ -70,9 +71,13 @@ export const TaskListSchema = z
   })
   .openapi("TaskList");
 
+/** Beyond this, page with `cursor` (an offset costs reading every task it skips). */
+export const MAX_LIST_OFFSET = 1000;
+
 export const ListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: z.coerce.number().int().min(0).max(MAX_LIST_OFFSET, `must be at most ${MAX_LIST_OFFSET}; page further with cursor`).default(0),
+  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, "must be a next_cursor this API returned").optional(),
   status: z.enum(TASK_STATUSES).optional(),
 });
 

@@ -64,9 +64,11 @@ export class DynamoTaskStore implements TaskStore {
         Update: {
           TableName: this.table,
           Key: keys.team(task.teamId),
-          UpdateExpression: "SET balance = balance - :price, reserved = reserved + :price",
+          // The new task counts at once (the list's total); later status moves come from the stream.
+          UpdateExpression: "SET balance = balance - :price, reserved = reserved + :price ADD #pending :one",
           ConditionExpression: "attribute_exists(pk) AND balance >= :price",
-          ExpressionAttributeValues: { ":price": task.reservedMicro },
+          ExpressionAttributeNames: { "#pending": taskCountAttribute("pending") },
+          ExpressionAttributeValues: { ":price": task.reservedMicro, ":one": 1 },
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         },
       },

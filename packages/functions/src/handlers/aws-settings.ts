@@ -18,6 +18,7 @@ export const runtime = createRuntime({
   queueUrl: resources.WorkQueue.url,
   providers: parseProvidersFile(JSON.parse(resources.ProvidersConfig.value)),
   explorationShare: Number(process.env.ROUTER_EXPLORATION_SHARE ?? 0.02),
+  ...(process.env.ROUTER_PUBLIC_URL ? { publicUrl: process.env.ROUTER_PUBLIC_URL } : {}),
 });
 
 export const adminKey = resources.AdminKey.value;
