@@ -5,6 +5,8 @@
  * handler Lambda runs. Used by `pnpm start` and by the end-to-end tests.
  */
 import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -25,12 +27,29 @@ import { BODY_TOO_LARGE, MAX_BODY_BYTES, createApi, createRuntime, createWorkerH
 import { startAcedataSandbox, startSolverv2Sandbox, startTwocaptchaSandbox } from "@solver-router/providers/sandbox";
 import { startFauxqs } from "fauxqs";
 import { ensureQueues, ensureTable } from "./bootstrap.ts";
+import {
+  ADMIN_KEY_FILE,
+  DEMO_TEAM_FILE,
+  dynamoDbCredentials,
+  openDataDir,
+  randomDynamoDbCredentials,
+  saveDemoTeam,
+  storedAdminKey,
+  type DynamoDbCredentials,
+} from "./data-dir.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, TABLE_NAME } from "./local-aws.ts";
+import { requeueOpenTasks } from "./recovery.ts";
 import { startWorkerLoop } from "./worker-loop.ts";
 
 export interface LocalStackOptions {
   port?: number; // 0 = any free port
+  /**
+   * Where DynamoDB Local keeps its data and the stack its secrets, so that a restart finds them
+   * again (data-dir.ts). Unset: everything in memory, gone when the stack stops (the tests).
+   */
+  dataDir?: string;
+  /** Unset: the key kept in the data directory (generated on the first start), or a new one in memory. */
   adminKey?: string;
   providersFile?: string;
   logger?: Logger;
@@ -44,6 +63,9 @@ export interface LocalStackOptions {
 export interface LocalStack {
   apiUrl: string;
   adminKey: string;
+  /** Set when the stack keeps its data: the directory, and the files holding the keys to read. */
+  data?: { dir: string; adminKeyFile?: string; demoTeamFile: string };
+  /** The demo team, when this start created it (only the first start on a data directory does). */
   demo?: { teamId: string; apiKey: string };
   providers: readonly Provider[];
   ctx: RouterContext;
@@ -53,7 +75,8 @@ export interface LocalStack {
     acedata?: Awaited<ReturnType<typeof startAcedataSandbox>>;
     solverv2?: Awaited<ReturnType<typeof startSolverv2Sandbox>>;
   };
-  endpoints: { dynamodb: string; sqs: string; queueUrl: string; dlqUrl: string };
+  /** `dynamodbCredentials`: the only credentials that see the stack's tables in DynamoDB Local. */
+  endpoints: { dynamodb: string; dynamodbCredentials: DynamoDbCredentials; sqs: string; queueUrl: string; dlqUrl: string };
   stop(): Promise<void>;
 }
 
@@ -64,8 +87,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const fn of stops.reverse()) await fn().catch(() => {});
   };
   try {
+    const dataDir = options.dataDir ? await openDataDir(resolve(options.dataDir)) : undefined;
+    const dynamodbCredentials = dataDir ? await dynamoDbCredentials(dataDir.dir) : randomDynamoDbCredentials();
     const [dynamoDb, fauxqs] = await Promise.all([
-      freePort().then(startDynamoDbLocal),
+      freePort().then((port) =>
+        startDynamoDbLocal({
+          port,
+          credentials: dynamodbCredentials,
+          workDir: dataDir?.dir ?? tmpdir(),
+          ...(dataDir ? { dbPath: dataDir.dynamodbDir } : {}),
+        }),
+      ),
       startFauxqs({ port: 0, host: "127.0.0.1", logger: false }),
     ]);
     stops.push(() => dynamoDb.stop(), () => fauxqs.stop());
@@ -91,8 +123,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       );
     }
 
-    const aws = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-    const clients = { dynamo: new DynamoDBClient({ ...aws, endpoint: dynamoDb.endpoint }), sqs: new SQSClient({ ...aws, endpoint: sqsEndpoint }) };
+    const clients = {
+      dynamo: new DynamoDBClient({ region: LOCAL_REGION, credentials: dynamodbCredentials, endpoint: dynamoDb.endpoint }),
+      sqs: new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: sqsEndpoint }),
+    };
     await ensureTable(clients.dynamo);
     const { queueUrl, dlqUrl } = await ensureQueues(clients.sqs);
     const runtime = createRuntime({
@@ -105,12 +139,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const { ctx } = runtime;
 
-    const adminKey = options.adminKey || generateApiKey();
+    const adminKey = options.adminKey || (dataDir ? await storedAdminKey(dataDir.dir) : generateApiKey());
     let demo: LocalStack["demo"];
     if ((await ctx.teams.listTeams()).length === 0) {
       const created = await createTeam(ctx, { name: "demo", credits: options.demoCredits ?? 100 });
       demo = { teamId: created.team_id, apiKey: created.api_key };
+      if (dataDir) await saveDemoTeam(dataDir.dir, demo);
     }
+    // The queue stand-in starts empty: the messages of tasks that were in flight when the stack
+    // stopped are gone. Queue each unfinished task's current step again (a duplicate does nothing).
+    if (dataDir) await requeueOpenTasks(ctx);
 
     const app = createApi(ctx, { adminKey, checkHealth: runtime.checkHealth });
     const server = await listen(app.fetch, options.port ?? 8787);
@@ -141,11 +179,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return {
       apiUrl,
       adminKey,
+      ...(dataDir
+        ? {
+            data: {
+              dir: dataDir.dir,
+              ...(options.adminKey ? {} : { adminKeyFile: join(dataDir.dir, ADMIN_KEY_FILE) }),
+              demoTeamFile: join(dataDir.dir, DEMO_TEAM_FILE),
+            },
+          }
+        : {}),
       ...(demo ? { demo } : {}),
       providers,
       ctx,
       sandboxes,
-      endpoints: { dynamodb: dynamoDb.endpoint, sqs: sqsEndpoint, queueUrl, dlqUrl },
+      endpoints: { dynamodb: dynamoDb.endpoint, dynamodbCredentials, sqs: sqsEndpoint, queueUrl, dlqUrl },
       stop,
     };
   } catch (error) {

@@ -1,0 +1,73 @@
+/**
+ * The local stack's data directory (`.data/` by default): DynamoDB Local's database files and the
+ * secrets that must outlive a restart — the DynamoDB Local access key, the admin key and the demo
+ * team's key. The directory is private to its owner (0700) and each secret file is 0600.
+ */
+import { randomBytes } from "node:crypto";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { generateApiKey } from "@solver-router/core";
+
+export const ADMIN_KEY_FILE = "admin-key";
+export const DEMO_TEAM_FILE = "demo-team.json";
+const DYNAMODB_CREDENTIALS_FILE = "dynamodb-credentials.json";
+/** DynamoDB Local's database files (one per access key and region) live here. */
+const DYNAMODB_DIR = "dynamodb";
+
+export interface DynamoDbCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/** Creates the directory (and DynamoDB Local's subdirectory) readable by its owner only. */
+export async function openDataDir(dir: string): Promise<{ dir: string; dynamodbDir: string }> {
+  const dynamodbDir = join(dir, DYNAMODB_DIR);
+  await mkdir(dynamodbDir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
+  return { dir, dynamodbDir };
+}
+
+/**
+ * DynamoDB Local keeps one database per access key and region, and answers on every network
+ * interface: a random access key makes the router's tables invisible to any client that does not
+ * hold it (the well-known `local`/`fake` keys see an empty database of their own). DynamoDB Local
+ * accepts letters and digits only in an access key.
+ */
+export function randomDynamoDbCredentials(): DynamoDbCredentials {
+  const alphanumeric = (bytes: number) => randomBytes(bytes).toString("base64").replace(/[^A-Za-z0-9]/g, "");
+  return { accessKeyId: `router${alphanumeric(30)}`.slice(0, 32), secretAccessKey: alphanumeric(30) };
+}
+
+export async function dynamoDbCredentials(dir: string): Promise<DynamoDbCredentials> {
+  const text = await readOrCreateSecret(join(dir, DYNAMODB_CREDENTIALS_FILE), () => JSON.stringify(randomDynamoDbCredentials()));
+  return JSON.parse(text) as DynamoDbCredentials;
+}
+
+/** The admin key: generated on the first start and kept, so it survives restarts. */
+export async function storedAdminKey(dir: string): Promise<string> {
+  return readOrCreateSecret(join(dir, ADMIN_KEY_FILE), generateApiKey);
+}
+
+export async function saveDemoTeam(dir: string, demo: { teamId: string; apiKey: string }): Promise<void> {
+  await writeSecret(join(dir, DEMO_TEAM_FILE), JSON.stringify(demo));
+}
+
+async function readOrCreateSecret(file: string, create: () => string): Promise<string> {
+  try {
+    const text = (await readFile(file, "utf8")).trim();
+    if (text) {
+      await chmod(file, 0o600); // tighten a copy restored with looser permissions
+      return text;
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const value = create();
+  await writeSecret(file, value);
+  return value;
+}
+
+async function writeSecret(file: string, value: string): Promise<void> {
+  await writeFile(file, value + "\n", { mode: 0o600 });
+  await chmod(file, 0o600); // writeFile's mode applies only when it creates the file
+}
