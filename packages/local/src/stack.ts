@@ -58,6 +58,8 @@ export interface LocalStackOptions {
   demoCredits?: number;
   sweepIntervalMs?: number;
   workerConcurrency?: number;
+  /** false: no worker loop and no sweeper; the caller handles the queue (the Lambda bundle test invokes the bundled worker). */
+  worker?: boolean;
 }
 
 export interface LocalStack {
@@ -162,19 +164,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
     const { Attributes } = await runtime.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
-    const loop = startWorkerLoop({
-      sqs: runtime.sqs,
-      queueUrl,
-      queueArn: Attributes!.QueueArn!,
-      handler: createWorkerHandler(ctx),
-      concurrency: options.workerConcurrency ?? 4,
-      onError: (error) => logger.error("worker loop", { error: String(error) }),
-    });
-    stops.push(() => loop.stop());
-    const sweeper = setInterval(() => {
-      sweepOverdueTasks(ctx).catch((error) => logger.error("sweeper", { error: String(error) }));
-    }, options.sweepIntervalMs ?? 30_000);
-    stops.push(async () => clearInterval(sweeper));
+    if (options.worker !== false) {
+      const loop = startWorkerLoop({
+        sqs: runtime.sqs,
+        queueUrl,
+        queueArn: Attributes!.QueueArn!,
+        handler: createWorkerHandler(ctx),
+        concurrency: options.workerConcurrency ?? 4,
+        onError: (error) => logger.error("worker loop", { error: String(error) }),
+      });
+      stops.push(() => loop.stop());
+      const sweeper = setInterval(() => {
+        sweepOverdueTasks(ctx).catch((error) => logger.error("sweeper", { error: String(error) }));
+      }, options.sweepIntervalMs ?? 30_000);
+      stops.push(async () => clearInterval(sweeper));
+    }
 
     return {
       apiUrl,
