@@ -5,7 +5,7 @@
  * sandbox upstreams restart empty, so the stack re-queues the tasks and the forgotten captchas
  * fail over); and for every team, balance + charged = credited, to the micro-credit.
  */
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -57,6 +57,9 @@ describe("local data survives a restart", () => {
     expect(stack.data?.adminKeyFile).toBe(join(dataDir, "admin-key"));
     expect(await modeOf(stack.data!.adminKeyFile!)).toBe(0o600);
     expect(await modeOf(join(dataDir, "dynamodb-credentials.json"))).toBe(0o600);
+    expect(await modeOf(stack.data!.demoKeyFile)).toBe(0o600);
+    const demoKey = stack.demo!.apiKey;
+    expect((await readFile(stack.data!.demoKeyFile, "utf8")).trim()).toBe(demoKey);
     expect(await modeOf(dataDir)).toBe(0o700);
 
     const teams: TeamFixture[] = [];
@@ -98,6 +101,8 @@ describe("local data survives a restart", () => {
     stack = await startStack({ dataDir });
     expect(stack.adminKey).toBe(firstAdminKey);
     expect(stack.demo).toBeUndefined(); // created on the first start only
+    expect((await readFile(stack.data!.demoKeyFile, "utf8")).trim()).toBe(demoKey);
+    expect((await client(stack, demoKey).request("GET", "/v2/account")).status).toBe(200);
     const after = await snapshot(stack, teams);
     expect(after.teams).toEqual(before.teams); // every team (the demo team too), with its balance and reservations
     for (const [i, team] of teams.entries()) {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { generateApiKey } from "@solver-router/core";
 
 export const ADMIN_KEY_FILE = "admin-key";
-export const DEMO_TEAM_FILE = "demo-team.json";
+export const DEMO_KEY_FILE = "demo-key";
 const DYNAMODB_CREDENTIALS_FILE = "dynamodb-credentials.json";
 /** DynamoDB Local's database files (one per access key and region) live here. */
 const DYNAMODB_DIR = "dynamodb";
@@ -48,8 +48,9 @@ export async function storedAdminKey(dir: string): Promise<string> {
   return readOrCreateSecret(join(dir, ADMIN_KEY_FILE), generateApiKey);
 }
 
-export async function saveDemoTeam(dir: string, demo: { teamId: string; apiKey: string }): Promise<void> {
-  await writeSecret(join(dir, DEMO_TEAM_FILE), JSON.stringify(demo));
+/** The demo team's key, shown once by the API like any team key: kept so that later starts can point to it. */
+export async function saveDemoKey(dir: string, apiKey: string): Promise<void> {
+  await writeSecret(join(dir, DEMO_KEY_FILE), apiKey);
 }
 
 async function readOrCreateSecret(file: string, create: () => string): Promise<string> {

@@ -30,9 +30,9 @@ if (process.env.ROUTER_ADMIN_KEY) lines.push("  admin key: from ROUTER_ADMIN_KEY
 else if (stack.data?.adminKeyFile) lines.push(`  admin key: cat ${stack.data.adminKeyFile}`);
 else lines.push(`  admin key (generated for this run): ${stack.adminKey}`);
 // The demo key is printed only where it exists nowhere else: kept data has it in a file.
-const demoFile = stack.data && existsSync(stack.data.demoTeamFile) ? stack.data.demoTeamFile : undefined;
-const demoKey = demoFile ? `"$(node -p 'require(process.argv[1]).apiKey' ${demoFile})"` : stack.demo?.apiKey;
-if (demoFile) lines.push(`  demo team (created on the first start): cat ${demoFile}`);
+const demoFile = stack.data && existsSync(stack.data.demoKeyFile) ? stack.data.demoKeyFile : undefined;
+const demoKey = demoFile ? `$(cat ${demoFile})` : stack.demo?.apiKey;
+if (demoFile) lines.push(`  demo team key (the team was created on the first start): cat ${demoFile}`);
 else if (stack.demo) lines.push(`  demo team ${stack.demo.teamId}, key: ${stack.demo.apiKey}`);
 if (demoKey) {
   lines.push(

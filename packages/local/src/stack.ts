@@ -29,11 +29,11 @@ import { startFauxqs } from "fauxqs";
 import { ensureQueues, ensureTable } from "./bootstrap.ts";
 import {
   ADMIN_KEY_FILE,
-  DEMO_TEAM_FILE,
+  DEMO_KEY_FILE,
   dynamoDbCredentials,
   openDataDir,
   randomDynamoDbCredentials,
-  saveDemoTeam,
+  saveDemoKey,
   storedAdminKey,
   type DynamoDbCredentials,
 } from "./data-dir.ts";
@@ -66,7 +66,7 @@ export interface LocalStack {
   apiUrl: string;
   adminKey: string;
   /** Set when the stack keeps its data: the directory, and the files holding the keys to read. */
-  data?: { dir: string; adminKeyFile?: string; demoTeamFile: string };
+  data?: { dir: string; adminKeyFile?: string; demoKeyFile: string };
   /** The demo team, when this start created it (only the first start on a data directory does). */
   demo?: { teamId: string; apiKey: string };
   providers: readonly Provider[];
@@ -146,7 +146,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if ((await ctx.teams.listTeams()).length === 0) {
       const created = await createTeam(ctx, { name: "demo", credits: options.demoCredits ?? 100 });
       demo = { teamId: created.team_id, apiKey: created.api_key };
-      if (dataDir) await saveDemoTeam(dataDir.dir, demo);
+      if (dataDir) await saveDemoKey(dataDir.dir, demo.apiKey);
     }
     // The queue stand-in starts empty: the messages of tasks that were in flight when the stack
     // stopped are gone. Queue each unfinished task's current step again (a duplicate does nothing).
@@ -188,7 +188,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             data: {
               dir: dataDir.dir,
               ...(options.adminKey ? {} : { adminKeyFile: join(dataDir.dir, ADMIN_KEY_FILE) }),
-              demoTeamFile: join(dataDir.dir, DEMO_TEAM_FILE),
+              demoKeyFile: join(dataDir.dir, DEMO_KEY_FILE),
             },
           }
         : {}),
