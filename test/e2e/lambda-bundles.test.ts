@@ -1,17 +1,20 @@
 /**
  * The deployed artifact, tested: `pnpm build`'s esbuild bundles (scripts/build.ts, built afresh
- * here) run in their own Node processes (lambda-host.mjs) with the configuration SST gives a
- * linked function — SST_RESOURCE_<Name> JSON environment variables read by `Resource` from "sst"
- * — and are invoked with the events Lambda sends: API Gateway HTTP API (payload 2.0) requests for
+ * here) run in their own Node processes (lambda-host.mjs), started in the bundle's folder as
+ * Lambda starts in /var/task, with the configuration SST gives a linked function, read by
+ * `Resource` from "sst": the worker and the sweeper get SST_RESOURCE_<Name> JSON environment
+ * variables; the api gets what a deployed function gets — SST_KEY in the environment and the
+ * links AES-256-GCM-encrypted in `resource.enc` beside the bundle (SST_KEY_FILE). They are
+ * invoked with the events Lambda sends: API Gateway HTTP API (payload 2.0) requests for
  * the api, SQS batches for the worker (partial batch failures honoured), an EventBridge scheduled
  * event for the sweeper. DynamoDB Local and fauxqs stand in for AWS through the SDK's
  * AWS_ENDPOINT_URL_<SERVICE> variables; an upstream sandbox serves the captchas over HTTP.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { randomUUID } from "node:crypto";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { createCipheriv, randomBytes, randomUUID } from "node:crypto";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { generateApiKey } from "@solver-router/core";
 import { startTwocaptchaSandbox, type TwocaptchaSandbox } from "@solver-router/providers/sandbox";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, EventBridgeEvent, SQSBatchResponse, SQSEvent } from "aws-lambda";
@@ -43,6 +46,7 @@ interface LambdaProcess {
 /** One function's runtime: a process of its own, started with the function's environment. */
 async function startLambda(bundle: string, name: string, env: Record<string, string>): Promise<LambdaProcess> {
   const child: ChildProcess = fork(join(import.meta.dirname, "lambda-host.mjs"), [bundle], {
+    cwd: dirname(bundle),
     // Lambda's environment: the function's variables only, not the test runner's.
     env: { PATH: process.env.PATH ?? "", AWS_LAMBDA_FUNCTION_NAME: name, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "512", ...env },
     execArgv: [],
@@ -76,6 +80,18 @@ async function startLambda(bundle: string, name: string, env: Record<string, str
       await gone;
     },
   };
+}
+
+/**
+ * How SST hands a deployed function its links: the JSON of every link, AES-256-GCM-encrypted
+ * with a zero nonce and the tag appended, in a file of the bundle, and the key in SST_KEY.
+ */
+async function writeEncryptedLinks(folder: string, links: Record<string, unknown>): Promise<{ SST_KEY: string; SST_KEY_FILE: string }> {
+  const key = randomBytes(32);
+  const cipher = createCipheriv("aes-256-gcm", key, Buffer.alloc(12, 0));
+  const encrypted = Buffer.concat([cipher.update(JSON.stringify(links), "utf8"), cipher.final(), cipher.getAuthTag()]);
+  await writeFile(join(folder, "resource.enc"), encrypted);
+  return { SST_KEY: key.toString("base64"), SST_KEY_FILE: "resource.enc" };
 }
 
 /** An API Gateway HTTP API request (payload format 2.0) for the `$default` route. */
@@ -148,20 +164,26 @@ describe("the Lambda bundles of `pnpm build`", () => {
     const { Attributes } = await stackQueue(stack).sqs.send(new GetQueueAttributesCommand({ QueueUrl: stack.endpoints.queueUrl, AttributeNames: ["QueueArn"] }));
     queueArn = Attributes!.QueueArn!;
 
-    const env = {
+    const aws = {
       AWS_REGION: REGION,
       AWS_ACCESS_KEY_ID: stack.endpoints.dynamodbCredentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: stack.endpoints.dynamodbCredentials.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: stack.endpoints.dynamodb,
       AWS_ENDPOINT_URL_SQS: stack.endpoints.sqs,
-      // What SST sets for a function linked to the table, the queue and the two secrets (infra/functions.ts).
       SST_RESOURCE_App: JSON.stringify({ name: "solver-router", stage: "bundle-test" }),
-      SST_RESOURCE_RouterTable: JSON.stringify({ name: "solver-router", type: "sst.aws.Dynamo" }),
-      SST_RESOURCE_WorkQueue: JSON.stringify({ url: stack.endpoints.queueUrl, type: "sst.aws.Queue" }),
-      SST_RESOURCE_AdminKey: JSON.stringify({ value: adminKey, type: "sst.sst.Secret" }),
-      SST_RESOURCE_ProvidersConfig: JSON.stringify({ value: JSON.stringify(providers), type: "sst.sst.Secret" }),
     };
-    for (const { name, file } of built) lambdas[name] = await startLambda(file, `solver-router-${name}`, env);
+    // The links infra/functions.ts gives every function: the table, the queue and the two secrets.
+    const links = {
+      RouterTable: { name: "solver-router", type: "sst.aws.Dynamo" },
+      WorkQueue: { url: stack.endpoints.queueUrl, type: "sst.aws.Queue" },
+      AdminKey: { value: adminKey, type: "sst.sst.Secret" },
+      ProvidersConfig: { value: JSON.stringify(providers), type: "sst.sst.Secret" },
+    };
+    const linkVariables = Object.fromEntries(Object.entries(links).map(([name, value]) => [`SST_RESOURCE_${name}`, JSON.stringify(value)]));
+    for (const { name, file } of built) {
+      const env = name === "api" ? { ...aws, ...(await writeEncryptedLinks(dirname(file), links)) } : { ...aws, ...linkVariables };
+      lambdas[name] = await startLambda(file, `solver-router-${name}`, env);
+    }
     api = async (method, path, options) => {
       const answer = await lambdas.api!.invoke<APIGatewayProxyStructuredResultV2>(httpEvent(method, path, options));
       const text = answer.isBase64Encoded ? Buffer.from(answer.body ?? "", "base64").toString("utf8") : (answer.body ?? "");

@@ -60,7 +60,7 @@ describe("local data survives a restart", () => {
     expect(await modeOf(stack.data!.demoKeyFile)).toBe(0o600);
     const demoKey = stack.demo!.apiKey;
     expect((await readFile(stack.data!.demoKeyFile, "utf8")).trim()).toBe(demoKey);
-    expect(await modeOf(dataDir)).toBe(0o700);
+    expect(await modeOf(join(dataDir, "dynamodb"))).toBe(0o700);
 
     const teams: TeamFixture[] = [];
     for (const [name, credits] of [

@@ -19,11 +19,15 @@ export interface DynamoDbCredentials {
   secretAccessKey: string;
 }
 
-/** Creates the directory (and DynamoDB Local's subdirectory) readable by its owner only. */
+/**
+ * Creates the directory, when missing, readable by its owner only. DynamoDB Local's subdirectory
+ * is made private even in a directory that already existed (ROUTER_DATA_DIR may name one whose
+ * permissions are not ours to change); the secret files are 0600 wherever they are.
+ */
 export async function openDataDir(dir: string): Promise<{ dir: string; dynamodbDir: string }> {
   const dynamodbDir = join(dir, DYNAMODB_DIR);
   await mkdir(dynamodbDir, { recursive: true, mode: 0o700 });
-  await chmod(dir, 0o700);
+  await chmod(dynamodbDir, 0o700);
   return { dir, dynamodbDir };
 }
 
