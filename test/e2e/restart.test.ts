@@ -92,9 +92,20 @@ describe("local data survives a restart", () => {
       for (let i = 0; i < 3; i++) await submit(team, "/v2/solver/recaptcha/v2", RECAPTCHA);
       await submit(team, "/v2/solver/turnstile", RECAPTCHA);
     }
+    // Stop once an upstream holds some of them: those captchas are lost with the sandbox.
+    const upstreamHolds = async () => {
+      const lists = await Promise.all(teams.map((team) => client(stack!, team.apiKey).request("GET", "/v2/solver/tasks?status=processing")));
+      return lists.flatMap((list) => list.body.tasks as unknown[]).length;
+    };
+    for (const started = Date.now(); (await upstreamHolds()) < 2; ) {
+      if (Date.now() - started > 15_000) throw new Error("no task reached an upstream within 15 s");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const before = await snapshot(stack, teams);
     const openBefore = before.perTeam.flatMap((t) => t.tasks).filter((t) => t.status !== "completed" && t.status !== "failed");
     expect(openBefore.length).toBeGreaterThanOrEqual(6);
+    const heldUpstream = new Set(before.perTeam.flatMap((t) => t.tasks).filter((t) => t.status === "processing").map((t) => t.task_id));
+    expect(heldUpstream.size).toBeGreaterThanOrEqual(2);
     await stack.stop();
     stack = undefined;
 
@@ -121,6 +132,11 @@ describe("local data survives a restart", () => {
       const results = await Promise.all(team.taskIds.map((id) => waitForEnd(api, id, 240_000)));
       // A captcha the restarted upstream forgot fails that attempt; the task fails over and is solved.
       expect(results.map((r) => r.status)).toEqual(team.taskIds.map(() => "completed"));
+      for (const result of results.filter((r) => heldUpstream.has(r.task_id))) {
+        // The restarted upstream no longer knew the captcha: that attempt failed and another solved it.
+        expect(result.attempts.length, result.task_id).toBeGreaterThanOrEqual(2);
+        expect(result.attempts[0].state).toBe("failed");
+      }
       const account = (await api.request("GET", "/v2/account")).body;
       expect(account.reserved).toBe(0);
       const charged = results.reduce((sum, r) => sum + micro(r.credits_used ?? 0), 0);
