@@ -19,7 +19,7 @@ import { generateApiKey } from "@solver-router/core";
 import { startTwocaptchaSandbox, type TwocaptchaSandbox } from "@solver-router/providers/sandbox";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, EventBridgeEvent, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HANDLERS } from "../../infra/handlers.ts";
+import { HANDLERS, type HandlerName } from "../../infra/handlers.ts";
 import { buildHandlers, type BuiltHandler } from "../../scripts/build.ts";
 import {
   DeleteMessageBatchCommand,
@@ -149,7 +149,7 @@ describe("the Lambda bundles of `pnpm build`", () => {
   let stack: LocalStack;
   let queueArn: string;
   const adminKey = generateApiKey();
-  const lambdas: Partial<Record<"api" | "worker" | "sweeper", LambdaProcess>> = {};
+  const lambdas: Partial<Record<HandlerName, LambdaProcess>> = {};
   let api: (method: string, path: string, options?: { body?: unknown; key?: string }) => Promise<{ status: number; body: any; headers: Record<string, unknown> }>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
   beforeAll(async () => {
