@@ -4,13 +4,14 @@
  * team's key. The directory is private to its owner (0700) and each secret file is 0600.
  */
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { generateApiKey } from "@solver-router/core";
 
 export const ADMIN_KEY_FILE = "admin-key";
 export const DEMO_KEY_FILE = "demo-key";
 const DYNAMODB_CREDENTIALS_FILE = "dynamodb-credentials.json";
+const LOCK_FILE = "stack.pid";
 /** DynamoDB Local's database files (one per access key and region) live here. */
 const DYNAMODB_DIR = "dynamodb";
 
@@ -29,6 +30,37 @@ export async function openDataDir(dir: string): Promise<{ dir: string; dynamodbD
   await mkdir(dynamodbDir, { recursive: true, mode: 0o700 });
   await chmod(dynamodbDir, 0o700);
   return { dir, dynamodbDir };
+}
+
+/**
+ * One stack per data directory: two DynamoDB Locals on the same files, and two worker loops on
+ * the same tasks, would each think they own them. The lock names the process holding it; a lock
+ * left by a process that no longer runs is taken over. Returns the release.
+ */
+export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  const file = join(dir, LOCK_FILE);
+  for (;;) {
+    try {
+      await writeFile(file, String(process.pid), { flag: "wx", mode: 0o600 });
+      return () => rm(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const holder = Number((await readFile(file, "utf8").catch(() => "")).trim());
+    if (holder && holder !== process.pid && isRunning(holder)) {
+      throw new Error(`The data directory ${dir} is in use by another local stack (process ${holder}); stop it first or set ROUTER_DATA_DIR.`);
+    }
+    await rm(file, { force: true }); // stale: its process is gone
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0); // signal 0: only asks whether the process exists
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /**

@@ -31,6 +31,7 @@ import {
   ADMIN_KEY_FILE,
   DEMO_KEY_FILE,
   dynamoDbCredentials,
+  lockDataDir,
   openDataDir,
   randomDynamoDbCredentials,
   saveDemoKey,
@@ -90,6 +91,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   try {
     const dataDir = options.dataDir ? await openDataDir(resolve(options.dataDir)) : undefined;
+    if (dataDir) stops.push(await lockDataDir(dataDir.dir));
     const dynamodbCredentials = dataDir ? await dynamoDbCredentials(dataDir.dir) : randomDynamoDbCredentials();
     const [dynamoDb, fauxqs] = await Promise.all([
       freePort().then((port) =>

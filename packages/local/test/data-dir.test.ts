@@ -7,7 +7,7 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { dynamoDbCredentials, openDataDir, randomDynamoDbCredentials, saveDemoKey, storedAdminKey } from "../src/data-dir.ts";
+import { dynamoDbCredentials, lockDataDir, openDataDir, randomDynamoDbCredentials, saveDemoKey, storedAdminKey } from "../src/data-dir.ts";
 
 const dirs: string[] = [];
 const newDir = async () => {
@@ -67,5 +67,21 @@ describe("data directory", () => {
     await saveDemoKey(dir, "0123456789abcdef0123456789abcdef");
     expect((await readFile(join(dir, "demo-key"), "utf8")).trim()).toBe("0123456789abcdef0123456789abcdef");
     expect(await modeOf(join(dir, "demo-key"))).toBe(0o600);
+  });
+});
+
+describe("data directory lock", () => {
+  it("lets one stack at a time use a directory, and takes over a lock whose process is gone", async () => {
+    const dir = await newDir();
+    const release = await lockDataDir(dir);
+    await expect(lockDataDir(dir)).resolves.toBeTypeOf("function"); // the same process may take it again
+    await writeFile(join(dir, "stack.pid"), String(process.ppid)); // a live process (vitest's parent)
+    await expect(lockDataDir(dir)).rejects.toThrow(/in use by another local stack/);
+    await writeFile(join(dir, "stack.pid"), "2147483646"); // no such process
+    const takenOver = await lockDataDir(dir);
+    expect((await readFile(join(dir, "stack.pid"), "utf8")).trim()).toBe(String(process.pid));
+    await takenOver();
+    await release();
+    await expect(stat(join(dir, "stack.pid"))).rejects.toMatchObject({ code: "ENOENT" });
   });
 });
