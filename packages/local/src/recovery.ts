@@ -3,6 +3,9 @@
  * every unfinished task has lost the message of its current step. Queue each one again, due when
  * its step was due. A step already handled makes the message a no-op (task-processor.ts), and a
  * captcha the restarted sandbox upstream has forgotten fails that attempt and fails over.
+ * Without this the sweeper would still find them, but only once overdue by its grace (60 s,
+ * core's SWEEP_GRACE_SECONDS) plus up to one interval (30 s locally): inside the shortest task
+ * deadline (240 s, image tasks), yet a minute and a half lost for nothing.
  */
 import { MAX_DELAY_SECONDS, type RouterContext } from "@solver-router/core";
 
