@@ -1,6 +1,6 @@
 /**
  * `pnpm build`: the Lambda bundles SST deploys, built the way SST's Node runtime builds them
- * (github.com/sst/sst, pkg/runtime/node/build.go): esbuild, bundled, platform node, ESM (`.mjs`)
+ * for a deploy (sst 3.18, its Go CLI's esbuild settings): bundled, platform node, ESM (`.mjs`)
  * with SST's createRequire/__filename/__dirname banner, `module` before `main`, names kept, no
  * minifying and no source map (SST's defaults for a deploy), `sharp` and `pg-native` and each
  * handler's `install` packages left external and installed beside the bundle. The target is
