@@ -3,11 +3,7 @@
 import { adminKey, providersConfig } from "./secrets";
 import { table } from "./storage";
 import { workQueue } from "./queue";
-
-/** Handlers live in packages/functions/src/handlers/<name>.ts and export `handler`. */
-const HANDLERS_DIR = "packages/functions/src/handlers";
-
-type HandlerName = "api" | "worker" | "sweeper" | "task-effects";
+import { HANDLERS, HANDLERS_DIR, type HandlerBuild, type HandlerName } from "./handlers";
 
 interface FunctionSettings {
   timeout: `${number} seconds`;
@@ -25,8 +21,10 @@ interface FunctionSettings {
  * need a provider's settings, so they share one set of links.
  */
 export function routerFunction(name: HandlerName, settings: FunctionSettings) {
+  const install = (HANDLERS[name] as HandlerBuild).install ?? [];
   return {
     handler: `${HANDLERS_DIR}/${name}.handler`,
+    ...(install.length ? { nodejs: { install: [...install] } } : {}),
     // Not nodejs20.x, although Node 20 is what the project is developed and tested on: Lambda
     // deprecated nodejs20.x on 2026-04-30 and has refused to create functions with it since
     // 2026-08-31 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html), so a new

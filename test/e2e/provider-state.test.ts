@@ -32,7 +32,7 @@ beforeAll(async () => {
     region: "us-east-1",
     dynamoEndpoint: stack.endpoints.dynamodb,
     sqsEndpoint: stack.endpoints.sqs,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    credentials: stack.endpoints.dynamodbCredentials,
     clock: { now: () => nowMs },
   });
 });

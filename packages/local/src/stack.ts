@@ -5,6 +5,8 @@
  * handler Lambda runs. Used by `pnpm start` and by the end-to-end tests.
  */
 import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -26,13 +28,31 @@ import { BODY_TOO_LARGE, MAX_BODY_BYTES, createApi, createRuntime, createWorkerH
 import { startAcedataSandbox, startSolverv2Sandbox, startTwocaptchaSandbox } from "@solver-router/providers/sandbox";
 import { startFauxqs } from "fauxqs";
 import { ensureQueues, ensureTable } from "./bootstrap.ts";
+import {
+  ADMIN_KEY_FILE,
+  DEMO_KEY_FILE,
+  dynamoDbCredentials,
+  lockDataDir,
+  openDataDir,
+  randomDynamoDbCredentials,
+  saveDemoKey,
+  storedAdminKey,
+  type DynamoDbCredentials,
+} from "./data-dir.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, TABLE_NAME } from "./local-aws.ts";
+import { requeueOpenTasks } from "./recovery.ts";
 import { startStreamLoop } from "./stream-loop.ts";
 import { startWorkerLoop } from "./worker-loop.ts";
 
 export interface LocalStackOptions {
   port?: number; // 0 = any free port
+  /**
+   * Where DynamoDB Local keeps its data and the stack its secrets, so that a restart finds them
+   * again (data-dir.ts). Unset: everything in memory, gone when the stack stops (the tests).
+   */
+  dataDir?: string;
+  /** Unset: the key kept in the data directory (generated on the first start), or a new one in memory. */
   adminKey?: string;
   providersFile?: string;
   logger?: Logger;
@@ -48,11 +68,16 @@ export interface LocalStackOptions {
    * URL); false turns pingback off, so upstreams are polled.
    */
   publicUrl?: string | false;
+  /** false: no worker loop and no sweeper; the caller handles the queue (the Lambda bundle test invokes the bundled worker). */
+  worker?: boolean;
 }
 
 export interface LocalStack {
   apiUrl: string;
   adminKey: string;
+  /** Set when the stack keeps its data: the directory, and the files holding the keys to read. */
+  data?: { dir: string; adminKeyFile?: string; demoKeyFile: string };
+  /** The demo team, when this start created it (only the first start on a data directory does). */
   demo?: { teamId: string; apiKey: string };
   providers: readonly Provider[];
   ctx: RouterContext;
@@ -62,7 +87,8 @@ export interface LocalStack {
     acedata?: Awaited<ReturnType<typeof startAcedataSandbox>>;
     solverv2?: Awaited<ReturnType<typeof startSolverv2Sandbox>>;
   };
-  endpoints: { dynamodb: string; sqs: string; queueUrl: string; dlqUrl: string };
+  /** `dynamodbCredentials`: the only credentials that see the stack's tables in DynamoDB Local. */
+  endpoints: { dynamodb: string; dynamodbCredentials: DynamoDbCredentials; sqs: string; queueUrl: string; dlqUrl: string };
   stop(): Promise<void>;
 }
 
@@ -73,8 +99,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const fn of stops.reverse()) await fn().catch(() => {});
   };
   try {
+    const dataDir = options.dataDir ? await openDataDir(resolve(options.dataDir)) : undefined;
+    if (dataDir) stops.push(await lockDataDir(dataDir.dir));
+    const dynamodbCredentials = dataDir ? await dynamoDbCredentials(dataDir.dir) : randomDynamoDbCredentials();
     const [dynamoDb, fauxqs] = await Promise.all([
-      freePort().then(startDynamoDbLocal),
+      freePort().then((port) =>
+        startDynamoDbLocal({
+          port,
+          credentials: dynamodbCredentials,
+          workDir: dataDir?.dir ?? tmpdir(),
+          ...(dataDir ? { dbPath: dataDir.dynamodbDir } : {}),
+        }),
+      ),
       startFauxqs({ port: 0, host: "127.0.0.1", logger: false }),
     ]);
     stops.push(() => dynamoDb.stop(), () => fauxqs.stop());
@@ -100,8 +136,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       );
     }
 
-    const aws = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-    const clients = { dynamo: new DynamoDBClient({ ...aws, endpoint: dynamoDb.endpoint }), sqs: new SQSClient({ ...aws, endpoint: sqsEndpoint }) };
+    const clients = {
+      dynamo: new DynamoDBClient({ region: LOCAL_REGION, credentials: dynamodbCredentials, endpoint: dynamoDb.endpoint }),
+      sqs: new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: sqsEndpoint }),
+    };
     await ensureTable(clients.dynamo);
     const { queueUrl, dlqUrl } = await ensureQueues(clients.sqs);
     const runtime = createRuntime({
@@ -114,12 +152,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const { ctx } = runtime;
 
-    const adminKey = options.adminKey || generateApiKey();
+    const adminKey = options.adminKey || (dataDir ? await storedAdminKey(dataDir.dir) : generateApiKey());
     let demo: LocalStack["demo"];
     if ((await ctx.teams.listTeams()).length === 0) {
       const created = await createTeam(ctx, { name: "demo", credits: options.demoCredits ?? 100 });
       demo = { teamId: created.team_id, apiKey: created.api_key };
+      if (dataDir) await saveDemoKey(dataDir.dir, demo.apiKey);
     }
+    // The queue stand-in starts empty: the messages of tasks that were in flight when the stack
+    // stopped are gone. Queue each unfinished task's current step again (a duplicate does nothing).
+    if (dataDir) await requeueOpenTasks(ctx);
 
     const app = createApi(ctx, { adminKey, checkHealth: runtime.checkHealth });
     const server = await listen(app.fetch, options.port ?? 8787);
@@ -134,7 +176,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const publicUrl = options.publicUrl === false ? undefined : (options.publicUrl ?? process.env.ROUTER_PUBLIC_URL ?? apiUrl);
     if (publicUrl) ctx.publicUrl = publicUrl;
 
-    const streams = new DynamoDBStreamsClient({ ...aws, endpoint: dynamoDb.endpoint });
+    const streams = new DynamoDBStreamsClient({ region: LOCAL_REGION, credentials: dynamodbCredentials, endpoint: dynamoDb.endpoint });
     const streamLoop = startStreamLoop({
       dynamo: clients.dynamo,
       streams,
@@ -145,29 +187,40 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(() => streamLoop.stop());
 
     const { Attributes } = await runtime.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
-    const loop = startWorkerLoop({
-      sqs: runtime.sqs,
-      queueUrl,
-      queueArn: Attributes!.QueueArn!,
-      handler: createWorkerHandler(ctx),
-      concurrency: options.workerConcurrency ?? 4,
-      ...(options.workerBatchWindowMs !== undefined ? { batchWindowMs: options.workerBatchWindowMs } : {}),
-      onError: (error) => logger.error("worker loop", { error: String(error) }),
-    });
-    stops.push(() => loop.stop());
-    const sweeper = setInterval(() => {
-      sweepOverdueTasks(ctx).catch((error) => logger.error("sweeper", { error: String(error) }));
-    }, options.sweepIntervalMs ?? 30_000);
-    stops.push(async () => clearInterval(sweeper));
+    if (options.worker !== false) {
+      const loop = startWorkerLoop({
+        sqs: runtime.sqs,
+        queueUrl,
+        queueArn: Attributes!.QueueArn!,
+        handler: createWorkerHandler(ctx),
+        concurrency: options.workerConcurrency ?? 4,
+        ...(options.workerBatchWindowMs !== undefined ? { batchWindowMs: options.workerBatchWindowMs } : {}),
+        onError: (error) => logger.error("worker loop", { error: String(error) }),
+      });
+      stops.push(() => loop.stop());
+      const sweeper = setInterval(() => {
+        sweepOverdueTasks(ctx).catch((error) => logger.error("sweeper", { error: String(error) }));
+      }, options.sweepIntervalMs ?? 30_000);
+      stops.push(async () => clearInterval(sweeper));
+    }
 
     return {
       apiUrl,
       adminKey,
+      ...(dataDir
+        ? {
+            data: {
+              dir: dataDir.dir,
+              ...(options.adminKey ? {} : { adminKeyFile: join(dataDir.dir, ADMIN_KEY_FILE) }),
+              demoKeyFile: join(dataDir.dir, DEMO_KEY_FILE),
+            },
+          }
+        : {}),
       ...(demo ? { demo } : {}),
       providers,
       ctx,
       sandboxes,
-      endpoints: { dynamodb: dynamoDb.endpoint, sqs: sqsEndpoint, queueUrl, dlqUrl },
+      endpoints: { dynamodb: dynamoDb.endpoint, dynamodbCredentials, sqs: sqsEndpoint, queueUrl, dlqUrl },
       stop,
     };
   } catch (error) {

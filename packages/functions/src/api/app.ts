@@ -31,11 +31,11 @@ import {
   type RouterContext,
   type TaskType,
 } from "@solver-router/core";
-import { swaggerUI } from "@hono/swagger-ui";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { registerDashboard } from "../dashboard/routes.ts";
+import { docsRoutes } from "./routes/docs.ts";
 import { adminAuth, teamAuth, type AuthVariables } from "./auth.ts";
 import { teamRateLimit, type RateLimit } from "./rate-limit.ts";
 import { upstreamPingbackRoutes } from "./routes/upstream-pingback.ts";
@@ -478,7 +478,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
   );
 
   app.route("/", upstreamPingbackRoutes(ctx));
-  app.get("/docs", swaggerUI({ url: "/v2/openapi.json", title: "solver-router API" }));
+  app.route("/", docsRoutes());
   registerDashboard(app);
   app.doc31("/v2/openapi.json", {
     openapi: "3.1.0",

@@ -305,7 +305,9 @@ export class DynamoTaskStore implements TaskStore {
    * OPEN_TASK_HORIZON_MS (every task ends by its deadline, well inside it) — no index to keep.
    */
   async listOverdue(beforeMs: number, limit: number): Promise<TaskRecord[]> {
-    const from = idPrefixAt(beforeMs - OPEN_TASK_HORIZON_MS);
+    // The horizon counts back from now (or from `beforeMs` when that is earlier): a caller may ask
+    // for every open task with a `beforeMs` far ahead (packages/local/src/recovery.ts).
+    const from = idPrefixAt(Math.min(beforeMs, Date.now()) - OPEN_TASK_HORIZON_MS);
     const overdue: TaskRecord[] = [];
     for (let shard = 0; shard < TEAM_DIRECTORY_SHARDS && overdue.length < limit; shard++) {
       const teams = await queryAll(this.db, {
