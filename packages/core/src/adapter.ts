@@ -43,6 +43,9 @@ export type PollOutcome =
 
 export type ReportOutcome = { kind: "recorded" } | { kind: "error"; error: UpstreamError };
 
+/** The router's own balance at the upstream, in the upstream's currency (2Captcha: USD). */
+export type BalanceOutcome = { kind: "balance"; amount: number; currency?: string } | { kind: "error"; error: UpstreamError };
+
 /** What the router knows about a submit besides the task itself. */
 export interface SubmitContext {
   priority: Priority;
@@ -57,6 +60,8 @@ export interface ProviderAdapter {
   submit(provider: Provider, task: UnifiedTask, context?: SubmitContext): Promise<SubmitOutcome>;
   poll(provider: Provider, upstreamId: string, type: TaskType): Promise<PollOutcome>;
   report(provider: Provider, upstreamId: string, correct: boolean): Promise<ReportOutcome>;
+  /** Only where the protocol documents a balance request (balance.ts reads it periodically). */
+  balance?(provider: Provider): Promise<BalanceOutcome>;
 }
 
 export type AdapterRegistry = Readonly<Record<ProtocolName, ProviderAdapter | undefined>>;

@@ -10,6 +10,7 @@ import { badRequest, notFound } from "./errors.ts";
 import { creditsToMicro, microToCredits } from "./money.ts";
 import { windowStartOf } from "./observations.ts";
 import type { Team } from "./ports.ts";
+import { balanceView } from "./provider-balance.ts";
 import { priceAt } from "./providers.ts";
 import { blendFigures } from "./routing.ts";
 import type { TaskType } from "./task-types.ts";
@@ -83,6 +84,7 @@ export async function revokeKey(ctx: RouterContext, teamId: string, prefix: stri
  */
 export async function providersView(ctx: RouterContext) {
   const states = new Map((await ctx.providerStates.list()).map((s) => [s.providerId, s]));
+  const balances = new Map((await (ctx.balances?.list() ?? [])).map((b) => [b.providerId, b]));
   const now = ctx.clock.now();
   return {
     observed_since: isoTime(windowStartOf(now)),
@@ -128,6 +130,7 @@ export async function providersView(ctx: RouterContext) {
         enabled: provider.enabled,
         cooldown_until: cooling ? isoTime(state!.cooldownUntil!) : null,
         cooldown_reason: cooling ? (state?.cooldownReason ?? null) : null,
+        ...balanceView(balances.get(provider.id)),
         tasks,
       };
     }),

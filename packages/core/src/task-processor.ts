@@ -266,6 +266,7 @@ async function attemptFailed(
     const seconds = error.fault === "cooldown" ? (error.waitSeconds ?? 300) : TRANSIENT_COOLDOWN_SECONDS;
     await ctx.providerStates.setCooldown(attempt.providerId, now + seconds * 1000, `${error.code}: ${error.message}`);
     ctx.logger.warn("provider cooling down", { provider: attempt.providerId, code: error.code, seconds });
+    ctx.metrics?.cooldownStarted(attempt.providerId, seconds, error.code);
   }
   if (fault !== "bad_request") {
     // A task the upstream rejects as malformed says nothing about the provider's quality.
@@ -301,6 +302,7 @@ async function coolDownIfMostlyFailing(ctx: RouterContext, providerId: string, t
   const reason = `MOSTLY_UNSOLVABLE: ${failed} of the last ${observed.attempts} ${type} attempts got no answer`;
   await ctx.providerStates.setCooldown(providerId, now + FAILING_COOLDOWN_SECONDS * 1000, reason);
   ctx.logger.warn("provider cooling down", { provider: providerId, code: "MOSTLY_UNSOLVABLE", seconds: FAILING_COOLDOWN_SECONDS });
+  ctx.metrics?.cooldownStarted(providerId, FAILING_COOLDOWN_SECONDS, "MOSTLY_UNSOLVABLE");
 }
 
 const countTrailingRetries = (task: TaskRecord, providerId: string): number => {
@@ -375,6 +377,7 @@ async function endTask(
   }
   if (!(await commit(ctx, base, record, money, usage)).ok) return;
   ctx.logger.info("task ended", { task_id: record.taskId, status: record.status, provider: usage.providerId });
+  ctx.metrics?.taskEnded(usage);
 }
 
 /** The task with its current attempt replaced (or a new one appended). */

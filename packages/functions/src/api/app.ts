@@ -35,7 +35,9 @@ import { swaggerUI } from "@hono/swagger-ui";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
+import type { DeadLetters } from "../aws/sqs-dead-letters.ts";
 import { registerDashboard } from "../dashboard/routes.ts";
+import { deadLetterRoutes } from "./routes/dead-letters.ts";
 import { adminAuth, teamAuth, type AuthVariables } from "./auth.ts";
 import { teamRateLimit, type RateLimit } from "./rate-limit.ts";
 import { BODY_TOO_LARGE, describeZodError, detail, errorHandler } from "./errors.ts";
@@ -91,6 +93,8 @@ export interface ApiOptions {
   rateLimit?: RateLimit;
   /** Resolves when the table and the queue answer; throws otherwise. */
   checkHealth: () => Promise<void>;
+  /** The work queue's dead-letter queue (routes/dead-letters.ts); its routes answer 503 without it. */
+  deadLetters?: DeadLetters;
 }
 
 type Env = { Variables: AuthVariables & { requestId: string } };
@@ -475,6 +479,8 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
     }),
     async (c) => c.json(await providersView(ctx), 200),
   );
+
+  app.route("/", deadLetterRoutes(options.deadLetters, admin));
 
   app.get("/docs", swaggerUI({ url: "/v2/openapi.json", title: "solver-router API" }));
   registerDashboard(app);
