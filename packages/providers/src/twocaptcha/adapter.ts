@@ -30,7 +30,7 @@ import { submitParams } from "./requests.ts";
 
 export interface TwocaptchaAdapterOptions {
   /** Injected for tests; defaults to the global fetch. */
-  fetch?: typeof fetch;
+  fetch?: FetchFn;
   /** Per-request timeout; default 15 s. */
   timeoutMs?: number;
 }
