@@ -5,3 +5,5 @@ export * from "./queue";
 export * from "./api";
 export * from "./worker";
 export * from "./sweeper";
+export * from "./provider-monitor";
+export * from "./alarms";
