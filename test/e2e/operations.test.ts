@@ -6,6 +6,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { submitTask, type WorkQueue } from "@solver-router/core";
+import { createProviderMonitorHandler } from "@solver-router/functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { client, createTeam, fakeImage, SendMessageCommand, stackQueue, startStack, waitForEnd, type Client, type LocalStack } from "./support.ts";
 
@@ -66,6 +67,28 @@ describe("operations", () => {
       expect(byId[id]).toMatchObject({ balance: null, balance_currency: null, balance_read_at: null });
     }
     expect(Object.keys(byId)).toEqual(expect.arrayContaining(["2captcha", "solvecaptcha"]));
+  });
+
+  it("a balance the upstream refuses to give keeps the last one read and shows why", async () => {
+    const sandbox = stack.sandboxes.twocaptcha!;
+    const before = (await admin.request("GET", "/v2/admin/providers")).body.providers.find((p: { id: string }) => p.id === "2captcha");
+    expect(before.balance_read_at).not.toBeNull();
+    sandbox.setFault("bad_key");
+    try {
+      await createProviderMonitorHandler(stack.ctx)();
+    } finally {
+      sandbox.setFault(null);
+    }
+    const after = (await admin.request("GET", "/v2/admin/providers")).body.providers.find((p: { id: string }) => p.id === "2captcha");
+    expect(after).toMatchObject({ balance: 100, balance_currency: "USD", balance_read_at: before.balance_read_at });
+    expect(after.balance_error).toMatch(/^ERROR_KEY_DOES_NOT_EXIST: /);
+    expect(JSON.stringify(after)).not.toContain(stack.providers.find((p) => p.id === "2captcha")!.apiKey);
+
+    // The next good read clears the error and moves balance_read_at on.
+    await createProviderMonitorHandler(stack.ctx)();
+    const healed = (await admin.request("GET", "/v2/admin/providers")).body.providers.find((p: { id: string }) => p.id === "2captcha");
+    expect(healed.balance_error).toBeNull();
+    expect(Date.parse(healed.balance_read_at)).toBeGreaterThanOrEqual(Date.parse(before.balance_read_at));
   });
 
   it("the admin dead-letter routes need the admin key and a sane max", async () => {

@@ -44,9 +44,11 @@ export async function checkProviders(ctx: RouterContext, balances: ProviderBalan
   return Promise.all(
     ctx.providers.map(async (provider): Promise<ProviderCheck> => {
       const coolingDown = (states.get(provider.id)?.cooldownUntil ?? 0) > now;
+      // A disabled provider takes no tasks: neither its cooldown nor its balance matters.
+      if (!provider.enabled) return { providerId: provider.id, coolingDown };
       ctx.metrics?.providerCoolingDown(provider.id, coolingDown);
       const read = ctx.adapters[provider.protocol]?.balance;
-      if (!provider.enabled || !read) return { providerId: provider.id, coolingDown };
+      if (!read) return { providerId: provider.id, coolingDown };
       const started = ctx.clock.now();
       const outcome = await read(provider);
       const durationMs = ctx.clock.now() - started;

@@ -102,7 +102,7 @@ describe("checkProviders", () => {
     expect(balances.items.get("alpha")).toEqual({ providerId: "alpha", amount: 12.5, currency: "USD", readAt: w.clock.now() });
     expect(balances.items.get("beta")).toEqual({ providerId: "beta", error: { code: "ERROR_KEY_DOES_NOT_EXIST", message: "Bad key.", at: w.clock.now() } });
     expect(m.of("upstreamBalance")).toEqual([["alpha", 12.5]]);
-    expect(m.of("providerCoolingDown").sort()).toEqual([["alpha", false], ["beta", true], ["gamma", false]]);
+    expect(m.of("providerCoolingDown").sort()).toEqual([["alpha", false], ["beta", true]]); // gamma is disabled
     expect(m.of("upstreamCall").map(([c]) => (c as { providerId: string; outcome: string }).outcome)).toEqual(["ok", "error"]);
   });
 });
