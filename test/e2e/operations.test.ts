@@ -97,6 +97,9 @@ describe("operations", () => {
     expect(bad.status).toBe(400);
     expect(bad.body.detail).toMatch(/^max_messages: /);
     expect((await admin.request("GET", "/v2/admin/dlq")).body).toEqual({ messages: 0 });
+    const spec = (await admin.request("GET", "/v2/openapi.json", { key: null })).body;
+    expect(Object.keys(spec.paths["/v2/admin/dlq"])).toEqual(["get"]);
+    expect(Object.keys(spec.paths["/v2/admin/dlq/redrive"])).toEqual(["post"]);
   });
 
   it("a task whose message sits in the dead-letter queue ends once `pnpm admin dlq-redrive` moves it back", async () => {

@@ -12,6 +12,7 @@
  *   TEAM#<team_id>        / LEDGER#<time>#<task_id>  one line per charge
  *   PROVIDERS             / <provider_id>            a provider's shared cooldown
  *   PROVIDERS             / #obs#<bucket>#<provider> observed figures of one time bucket (TTL)
+ *   PROVIDER_BALANCES     / <provider_id>            the router's balance at that upstream (dynamo-provider-balance-store.ts)
  *   USAGE#<team_id>       / <day>#<type>#<provider>  usage rollups
  * Indexes:
  *   gsi1 (gsi1pk = TEAMTASKS#<team_id>, gsi1sk = <task_id (ulid, time-ordered)>): a team's tasks
