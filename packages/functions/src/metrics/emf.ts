@@ -59,14 +59,18 @@ export function isRateLimitCode(code: string | undefined): boolean {
 }
 
 export interface EmfMetricsOptions {
-  /** Where each line goes; default stdout (Lambda ships it to CloudWatch Logs). */
+  /**
+   * Where each line goes. By default straight to stdout, not console.log: Lambda's console.log
+   * wraps a line in its own format (a tab-separated prefix, or a JSON envelope when the function
+   * logs as JSON), and CloudWatch only extracts metrics from a log event that is the EMF object.
+   */
   write?: (line: string) => void;
   now?: () => number;
   namespace?: string;
 }
 
 export function createEmfMetrics(options: EmfMetricsOptions = {}): Metrics {
-  const write = options.write ?? ((line: string) => console.log(line));
+  const write = options.write ?? ((line: string) => void process.stdout.write(`${line}\n`));
   const now = options.now ?? Date.now;
   const namespace = options.namespace ?? METRICS_NAMESPACE;
   const emit = (dimensions: Record<string, string>, sets: string[][], metrics: MetricValue[], properties?: Record<string, string | number>) => {
