@@ -1,7 +1,7 @@
 // The EMF lines CloudWatch turns into metrics (metrics/emf.ts), and the upstream-call metering
 // around the adapters (metrics/metered-adapters.ts).
 import type { AdapterRegistry, ProviderAdapter, Provider, UpstreamError } from "@solver-router/core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createEmfMetrics, emfDocument } from "../src/metrics/emf.ts";
 import { meteredAdapters } from "../src/metrics/metered-adapters.ts";
 
@@ -86,6 +86,25 @@ describe("createEmfMetrics", () => {
     expect(balance).toMatchObject({ Provider: "2captcha", UpstreamBalance: 1.25 });
     expect(cooling).toMatchObject({ Provider: "2captcha", ProviderCoolingDown: 1 });
     expect(notCooling).toMatchObject({ Provider: "acedata", ProviderCoolingDown: 0 });
+  });
+
+  it("by default writes each document as one bare JSON line on stdout (not through console.log)", () => {
+    const written: string[] = [];
+    const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const log = vi.spyOn(console, "log");
+    try {
+      createEmfMetrics({ now: () => AT }).upstreamBalance("2captcha", 7);
+    } finally {
+      write.mockRestore();
+      log.mockRestore();
+    }
+    expect(written).toHaveLength(1);
+    expect(written[0]!.endsWith("\n")).toBe(true);
+    expect(JSON.parse(written[0]!)).toMatchObject({ Provider: "2captcha", UpstreamBalance: 7, _aws: { Timestamp: AT } });
+    expect(log).not.toHaveBeenCalled();
   });
 
   it("a writer that throws never reaches the caller", () => {
