@@ -24,6 +24,7 @@ export default $config({
       table: infra.table.name,
       queue: infra.workQueue.url,
       deadLetterQueue: infra.deadLetterQueue.url,
+      alarmTopic: infra.alarmTopic.arn,
     };
   },
 });

@@ -2,15 +2,21 @@
 // Options: https://sst.dev/docs/component/aws/function
 import { adminKey, providersConfig } from "./secrets";
 import { table } from "./storage";
-import { workQueue } from "./queue";
+import { deadLetterQueue, workQueue } from "./queue";
 import { HANDLERS, HANDLERS_DIR, type HandlerBuild, type HandlerName } from "./handlers";
 
 interface FunctionSettings {
   timeout: `${number} seconds`;
   memory: `${number} MB`;
-  /** Retries of asynchronous invocations (0-2); only the scheduled sweeper is invoked that way. */
+  /** Retries of asynchronous invocations (0-2); only the scheduled functions are invoked that way. */
   retries?: number;
 }
+
+/**
+ * A fixed function name per stage, so the alarms (alarms.ts) can name each function's metrics.
+ * Lambda allows 64 characters: the app name and handler take 31, leaving 33 for the stage.
+ */
+export const functionName = (name: HandlerName) => `${$app.name}-${$app.stage}-${name}`;
 
 /**
  * The arguments of one router function. Every function is linked to the table, the queue and both
@@ -25,6 +31,7 @@ export function routerFunction(name: HandlerName, settings: FunctionSettings) {
   return {
     handler: `${HANDLERS_DIR}/${name}.handler`,
     ...(install.length ? { nodejs: { install: [...install] } } : {}),
+    name: functionName(name),
     // Not nodejs20.x, although Node 20 is what the project is developed and tested on: Lambda
     // deprecated nodejs20.x on 2026-04-30 and has refused to create functions with it since
     // 2026-08-31 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html), so a new
@@ -34,7 +41,8 @@ export function routerFunction(name: HandlerName, settings: FunctionSettings) {
     // Graviton: 20% cheaper per GB-second than x86_64; the dependencies are plain JavaScript, so
     // nothing needs an arm64 build.
     architecture: "arm64" as const,
-    link: [table, workQueue, adminKey, providersConfig],
+    // The dead-letter queue: read by the API for POST /v2/admin/dlq/redrive.
+    link: [table, workQueue, deadLetterQueue, adminKey, providersConfig],
     ...settings,
   };
 }

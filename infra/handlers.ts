@@ -19,6 +19,7 @@ export const HANDLERS = {
   worker: {},
   sweeper: {},
   "task-effects": {},
+  "provider-monitor": {},
 } as const satisfies Record<string, HandlerBuild>;
 
 export type HandlerName = keyof typeof HANDLERS;

@@ -6,3 +6,5 @@ export * from "./api";
 export * from "./worker";
 export * from "./sweeper";
 export * from "./aggregator";
+export * from "./provider-monitor";
+export * from "./alarms";

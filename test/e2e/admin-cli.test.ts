@@ -165,14 +165,25 @@ describe("the admin CLI against the local stack", () => {
     const cooling = stack.providers.at(-1)!.id;
     const until = stack.ctx.clock.now() + 10 * 60_000;
     await stack.ctx.providerStates.setCooldown(cooling, until, "ERROR_ZERO_BALANCE");
+    // The stack reads the twocaptcha balances once at start: wait for that read.
+    for (const started = Date.now(); ; ) {
+      const listed = (await (await fetch(`${stack.apiUrl}/v2/admin/providers`, { headers: { authorization: `Bearer ${stack.adminKey}` } })).json()) as {
+        providers: { id: string; balance_read_at: string | null }[];
+      };
+      if (listed.providers.find((p) => p.id === "2captcha")?.balance_read_at) break;
+      if (Date.now() - started > 20_000) throw new Error("the 2captcha balance was never read");
+      await sleep(200);
+    }
     const providers = await admin("providers");
     expect(providers.code, providers.stderr).toBe(0);
-    expect(providers.stdout).toMatch(/^PROVIDER\s+PROTOCOL\s+ENABLED\s+COOLDOWN_UNTIL\s+COOLDOWN_REASON\s+TASK_TYPES$/m);
+    expect(providers.stdout).toMatch(/^PROVIDER\s+PROTOCOL\s+ENABLED\s+COOLDOWN_UNTIL\s+COOLDOWN_REASON\s+BALANCE\s+TASK_TYPES$/m);
+    // the router's balance at each twocaptcha upstream (the sandboxes hold 100 USD); none elsewhere
+    expect(providers.stdout).toMatch(/^2captcha\s+twocaptcha\s+yes\s+-\s+-\s+100 USD\s+\d+$/m);
     for (const p of stack.providers) expect(providers.stdout).toMatch(new RegExp(`^${p.id}\\s+${p.protocol}\\s+(yes|no)\\s`, "m"));
     const untilText = new Date(until).toISOString().replace(/\.\d+Z$/, "Z");
-    expect(providers.stdout).toMatch(new RegExp(`^${cooling}\\s+\\S+\\s+yes\\s+${untilText}\\s+ERROR_ZERO_BALANCE\\s+\\d+$`, "m"));
+    expect(providers.stdout).toMatch(new RegExp(`^${cooling}\\s+\\S+\\s+yes\\s+${untilText}\\s+ERROR_ZERO_BALANCE\\s+(?:-|\\d+ USD)\\s+\\d+$`, "m"));
     // the others are not cooling down
-    const others = providers.stdout.split("\n").filter((l) => stack.providers.some((p) => p.id !== cooling && l.startsWith(`${p.id} `)) && /(yes|no)\s+-\s+-\s+\d+$/.test(l));
+    const others = providers.stdout.split("\n").filter((l) => stack.providers.some((p) => p.id !== cooling && l.startsWith(`${p.id} `)) && /(yes|no)\s+-\s+-\s+(?:-|\d+ USD)\s+\d+$/.test(l));
     expect(others.length).toBe(stack.providers.length - 1);
     const asJson = JSON.parse((await admin("providers", "--json")).stdout) as { providers: { id: string; cooldown_until: unknown }[] };
     expect(asJson.providers.map((p) => p.id).sort()).toEqual(stack.providers.map((p) => p.id).sort());

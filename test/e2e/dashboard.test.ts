@@ -314,6 +314,13 @@ describe("the usage dashboard in headless Chromium", () => {
     await byTestId(page, "signout").click();
     await byTestId(page, "signin").waitFor({ state: "visible" });
     expect(await inPage<number>(page, "sessionStorage.length")).toBe(0);
+    // The stack reads the upstream balances once at start: wait for that before the page loads.
+    for (const started = Date.now(); ; ) {
+      const listed = (await ok(admin, "/v2/admin/providers")).providers as { id: string; balance_read_at: string | null }[];
+      if (listed.find((p) => p.id === "2captcha")?.balance_read_at) break;
+      if (Date.now() - started > 20_000) throw new Error("the 2captcha balance was never read");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     await signIn(page, stack.adminKey);
     await ready(page);
     expect(await byTestId(page, "dashboard").getAttribute("data-role")).toBe("admin");
@@ -348,6 +355,21 @@ describe("the usage dashboard in headless Chromium", () => {
       expect(num(row.credits_used!)).toBe(usage?.credits_used ?? 0);
     }
     expect((byTeam.rows as Row[]).find((r) => r.team_id === beta.teamId)?.tasks).toBe(1);
+
+    // the providers table: the upstream balances GET /v2/admin/providers shows
+    const providers = (await ok(admin, "/v2/admin/providers")).providers as { id: string; balance: number | null; balance_currency: string | null }[];
+    const providerRows = await page.locator('[data-testid="provider-row"]').evaluateAll((trs) =>
+      trs.map((tr) => ({
+        id: tr.getAttribute("data-provider-id"),
+        balance: (tr.querySelector('td[data-field="balance"]')?.textContent ?? "").trim(),
+      })),
+    );
+    expect(providerRows.map((r) => r.id)).toEqual(providers.map((p) => p.id));
+    for (const p of providers) {
+      const shown = providerRows.find((r) => r.id === p.id)!.balance;
+      expect(shown, p.id).toBe(p.balance === null ? "—" : `${p.balance}${p.balance_currency ? ` ${p.balance_currency}` : ""}`);
+    }
+    expect(providers.find((p) => p.id === "2captcha")?.balance).toBe(100);
     expect(num(await text(page, `team-${beta.teamId}-tasks`))).toBe(1);
     expect(num(await text(page, `team-${alpha.teamId}-tasks`))).toBe(5);
 

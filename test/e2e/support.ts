@@ -25,7 +25,9 @@ export {
 export type { LocalStack };
 
 export async function startStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  return startLocalStack({ port: 0, logger: quietLogger("error"), explorationShare: 0, sweepIntervalMs: 5_000, ...options });
+  // Upstream balances are read once, at start: a periodic read landing mid-test would add
+  // requests to the sandboxes' records that tests count.
+  return startLocalStack({ port: 0, logger: quietLogger("error"), explorationShare: 0, sweepIntervalMs: 5_000, providerCheckIntervalMs: 3_600_000, ...options });
 }
 
 export interface Client {

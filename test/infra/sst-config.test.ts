@@ -70,8 +70,8 @@ describe("sst.config.ts app()", () => {
 });
 
 describe("Lambda functions", () => {
-  it("are exactly the api, worker, sweeper and task-effects handlers", () => {
-    expect(recording().functions.map(handlerName).sort()).toEqual(["api", "sweeper", "task-effects", "worker"]);
+  it("are exactly the api, worker, sweeper, task-effects and provider-monitor handlers", () => {
+    expect(recording().functions.map(handlerName).sort()).toEqual(["api", "provider-monitor", "sweeper", "task-effects", "worker"]);
   });
 
   it("name handler files that exist and export the handler", () => {
@@ -229,6 +229,18 @@ describe("sweeper", () => {
     expect(crons).toHaveLength(1);
     expect(crons[0] && handlerName(crons[0].fn)).toBe("sweeper");
     expect(timeoutSeconds(functionFor("sweeper"))).toBeLessThan(60);
+  });
+});
+
+describe("provider monitor", () => {
+  it("runs the provider-monitor handler every 5 minutes, within the period, without retries", () => {
+    const cron = recording().component("sst.aws.Cron", "ProviderMonitor");
+    expect(cron.args.schedule).toBe("rate(5 minutes)");
+    const crons = recording().crons.filter((c) => c.cron === cron);
+    expect(crons).toHaveLength(1);
+    expect(crons[0] && handlerName(crons[0].fn)).toBe("provider-monitor");
+    expect(timeoutSeconds(functionFor("provider-monitor"))).toBeLessThan(300);
+    expect(functionFor("provider-monitor").args.retries).toBe(0);
   });
 });
 

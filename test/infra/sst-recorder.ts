@@ -22,8 +22,16 @@
  *  - component names must be unique and, as SST requires for linkable names, start with a capital
  *    letter and contain only letters and digits; a queue takes one subscriber; an Output cannot be
  *    turned into a string without `$interpolate`.
- * Documented members the infra does not use (`nodes`, `routeUrl`…) throw "not modelled": extend
- * the stand-in when the infra starts using them.
+ * Documented members the infra does not use (`routeUrl`…) throw "not modelled": extend the
+ * stand-in when the infra starts using them. Of `nodes`, only what the alarms read is modelled
+ * (a Queue's `nodes.queue`, an ApiGatewayV2's `nodes.api`), as OutputRefs named
+ * "nodes.queue.name" and so on.
+ *
+ * The `aws` global (Pulumi's AWS provider, which SST exposes to sst.config.ts) holds the raw
+ * resources the infra uses: `aws.cloudwatch.MetricAlarm`, `aws.sns.Topic` and
+ * `aws.sns.TopicSubscription`, with the arguments the Pulumi AWS registry documents
+ * (https://www.pulumi.com/registry/packages/aws/api-docs/cloudwatch/metricalarm/, …/sns/topic/,
+ * …/sns/topicsubscription/).
  */
 
 // ---------------------------------------------------------------------------------------------
@@ -471,6 +479,93 @@ export const APP_ARGS: OptionSpec = object({
   watch: any,
 });
 
+// Pulumi AWS: cloudwatch.MetricAlarm (MetricAlarmArgs).
+export const METRIC_ALARM_DOCS = "https://www.pulumi.com/registry/packages/aws/api-docs/cloudwatch/metricalarm/";
+const isNumber: Check = (v, path) => {
+  if (typeof v !== "number" || !Number.isFinite(v)) fail(`${path} must be a number, got ${JSON.stringify(v)}`);
+};
+export const METRIC_ALARM_ARGS: OptionSpec = object(
+  {
+    name: value(isString),
+    alarmDescription: value(isString),
+    actionsEnabled: value(isBoolean),
+    alarmActions: value(isArray),
+    okActions: value(isArray),
+    insufficientDataActions: value(isArray),
+    namespace: value(isString),
+    metricName: value(isString),
+    dimensions: record(any),
+    statistic: value(oneOf("SampleCount", "Average", "Sum", "Minimum", "Maximum")),
+    extendedStatistic: value(isString),
+    unit: value(isString),
+    // CloudWatch takes 10, 20 or 30 seconds (high resolution) or a multiple of 60.
+    period: value((v, path) => {
+      if (typeof v !== "number" || !(v === 10 || v === 20 || v === 30 || (Number.isInteger(v) && v >= 60 && v % 60 === 0 && v <= 86400))) {
+        fail(`${path} must be 10, 20, 30 or a multiple of 60 seconds, got ${JSON.stringify(v)}`);
+      }
+    }),
+    evaluationPeriods: required(value(integer(1, 100))),
+    datapointsToAlarm: value(integer(1, 100)),
+    threshold: value(isNumber),
+    thresholdMetricId: value(isString),
+    comparisonOperator: required(
+      value(
+        oneOf(
+          "GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold",
+          "LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold", "GreaterThanUpperThreshold",
+        ),
+      ),
+    ),
+    treatMissingData: value(oneOf("missing", "ignore", "breaching", "notBreaching")),
+    evaluateLowSampleCountPercentiles: value(oneOf("ignore", "evaluate")),
+    metricQueries: value(isArray),
+    tags: record(any),
+  },
+  {
+    check: (v, path) => {
+      if (!isPlainObject(v)) return;
+      const single = v.metricName !== undefined || v.namespace !== undefined;
+      if (single === (v.metricQueries !== undefined)) fail(`${path} needs either metricName and namespace or metricQueries (${METRIC_ALARM_DOCS})`);
+      if (single && (v.metricName === undefined || v.namespace === undefined || v.period === undefined)) {
+        fail(`${path}: a single-metric alarm needs metricName, namespace and period (${METRIC_ALARM_DOCS})`);
+      }
+      if (single && (v.statistic === undefined) === (v.extendedStatistic === undefined)) fail(`${path} needs exactly one of statistic and extendedStatistic`);
+      if (typeof v.datapointsToAlarm === "number" && typeof v.evaluationPeriods === "number" && v.datapointsToAlarm > v.evaluationPeriods) {
+        fail(`${path}.datapointsToAlarm cannot exceed evaluationPeriods`);
+      }
+    },
+  },
+);
+
+// Pulumi AWS: sns.Topic and sns.TopicSubscription.
+export const SNS_TOPIC_DOCS = "https://www.pulumi.com/registry/packages/aws/api-docs/sns/topic/";
+export const SNS_TOPIC_ARGS: OptionSpec = object({
+  name: value(isString),
+  namePrefix: value(isString),
+  displayName: value(isString),
+  fifoTopic: value(isBoolean),
+  contentBasedDeduplication: value(isBoolean),
+  kmsMasterKeyId: value(isString),
+  policy: any,
+  deliveryPolicy: any,
+  tags: record(any),
+});
+export const SNS_SUBSCRIPTION_DOCS = "https://www.pulumi.com/registry/packages/aws/api-docs/sns/topicsubscription/";
+export const SNS_SUBSCRIPTION_ARGS: OptionSpec = object({
+  topic: required(value(isString)),
+  protocol: required(value(oneOf("sqs", "sms", "lambda", "firehose", "application", "email", "email-json", "http", "https"))),
+  endpoint: required(value(isString)),
+  confirmationTimeoutInMinutes: value(integer(1, 10000)),
+  endpointAutoConfirms: value(isBoolean),
+  filterPolicy: any,
+  filterPolicyScope: value(oneOf("MessageAttributes", "MessageBody")),
+  rawMessageDelivery: value(isBoolean),
+  redrivePolicy: any,
+  replayPolicy: any,
+  subscriptionRoleArn: value(isString),
+  deliveryPolicy: any,
+});
+
 // https://sst.dev/docs/component/secret (platform/src/components/secret.ts)
 export const SECRET_DOCS = "https://sst.dev/docs/component/secret";
 
@@ -486,6 +581,8 @@ interface ComponentDefinition {
   readonly methods?: Readonly<Record<string, (component: RecordedComponent, ...args: unknown[]) => unknown>>;
   /** Documented members the stand-in does not implement. */
   readonly unmodelled: readonly string[];
+  /** The modelled part of `nodes`: each underlying resource and its Output attributes. */
+  readonly nodes?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Names SST accepts for components and links: a capital letter, then letters and digits. */
@@ -523,6 +620,14 @@ export function createSstStandIn(): SstStandIn {
     for (const [method, implementation] of Object.entries(definition.methods ?? {})) {
       target[method] = (...args: unknown[]) => implementation(component, ...args);
     }
+    if (definition.nodes) {
+      const nodes: Record<string, unknown> = {};
+      for (const [node, attributes] of Object.entries(definition.nodes)) {
+        const members = Object.fromEntries(attributes.map((a) => [a, new OutputRef(component, `nodes.${node}.${a}`)]));
+        nodes[node] = strictObject(members, `${definition.type} "${component.name}".nodes.${node}`, definition.docs);
+      }
+      target.nodes = strictObject(nodes, `${definition.type} "${component.name}".nodes`, definition.docs);
+    }
     return new Proxy(target, {
       get(t, key) {
         if (typeof key === "symbol" || key in t || PROBED.has(key) || !recording.evaluating) return t[key as string];
@@ -531,6 +636,16 @@ export function createSstStandIn(): SstStandIn {
       },
       set(_t, key) {
         return fail(`${definition.type} "${component.name}": cannot assign ${String(key)}`);
+      },
+    });
+  }
+
+  /** An object whose unknown members throw while the infra is evaluated (a typo in `nodes.queue.nmae`). */
+  function strictObject(members: Record<string, unknown>, label: string, docs: string): object {
+    return new Proxy(members, {
+      get(t, key) {
+        if (typeof key === "symbol" || key in t || PROBED.has(key) || !recording.evaluating) return t[key as string];
+        return fail(`${label} has no member "${key}" modelled by the stand-in (${docs}): extend test/infra/sst-recorder.ts if SST documents it`);
       },
     });
   }
@@ -626,7 +741,8 @@ export function createSstStandIn(): SstStandIn {
           return { queue: queue.name, function: fn };
         },
       },
-      unmodelled: ["nodes", "getSSTLink"],
+      unmodelled: ["getSSTLink"],
+      nodes: { queue: ["arn", "name", "url"] },
     },
     QUEUE_ARGS,
     false,
@@ -679,7 +795,8 @@ export function createSstStandIn(): SstStandIn {
           return { route, function: fn };
         },
       },
-      unmodelled: ["nodes", "routeUrl", "routePrivate", "addAuthorizer", "getSSTLink"],
+      unmodelled: ["routeUrl", "routePrivate", "addAuthorizer", "getSSTLink"],
+      nodes: { api: ["id", "arn", "apiEndpoint", "executionArn"] },
     },
     API_ARGS,
     false,
@@ -694,6 +811,18 @@ export function createSstStandIn(): SstStandIn {
         recording.crons.push({ cron, fn: recordFunction(cron.args.function, `sst.aws.Cron "${cron.name}" function`) });
       }
     },
+  );
+
+  const MetricAlarm = componentClass(
+    { type: "aws.cloudwatch.MetricAlarm", docs: METRIC_ALARM_DOCS, outputs: ["arn", "id", "name"], unmodelled: [] },
+    METRIC_ALARM_ARGS,
+    true,
+  );
+  const SnsTopic = componentClass({ type: "aws.sns.Topic", docs: SNS_TOPIC_DOCS, outputs: ["arn", "id", "name"], unmodelled: [] }, SNS_TOPIC_ARGS, false);
+  const SnsTopicSubscription = componentClass(
+    { type: "aws.sns.TopicSubscription", docs: SNS_SUBSCRIPTION_DOCS, outputs: ["arn", "id"], unmodelled: [] },
+    SNS_SUBSCRIPTION_ARGS,
+    true,
   );
 
   class Secret {
@@ -736,8 +865,18 @@ export function createSstStandIn(): SstStandIn {
     "https://sst.dev/docs/components",
   );
 
+  const awsProvider = namespace(
+    "aws",
+    {
+      cloudwatch: namespace("aws.cloudwatch", { MetricAlarm }, METRIC_ALARM_DOCS),
+      sns: namespace("aws.sns", { Topic: SnsTopic, TopicSubscription: SnsTopicSubscription }, SNS_TOPIC_DOCS),
+    },
+    "https://www.pulumi.com/registry/packages/aws/",
+  );
+
   const globals: Record<string, unknown> = {
     sst,
+    aws: awsProvider,
     $config(config: unknown) {
       validateOptions(config, required(CONFIG_ARGS), "$config", CONFIG_DOCS);
       return config;

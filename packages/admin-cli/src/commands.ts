@@ -111,6 +111,8 @@ interface ProviderRow {
   enabled: boolean;
   cooldown_until: string | null;
   cooldown_reason: string | null;
+  balance?: number | null;
+  balance_currency?: string | null;
   tasks: Record<string, { price?: number; solve_seconds?: number; accuracy?: number; observed?: { attempts?: number; solved?: number } }>;
 }
 
@@ -332,13 +334,14 @@ export const COMMANDS: readonly Command[] = [
       if (answer.providers.length === 0) return out("No providers configured.");
       out(
         renderTable(
-          [left("PROVIDER"), left("PROTOCOL"), left("ENABLED"), left("COOLDOWN_UNTIL"), left("COOLDOWN_REASON"), right("TASK_TYPES")],
+          [left("PROVIDER"), left("PROTOCOL"), left("ENABLED"), left("COOLDOWN_UNTIL"), left("COOLDOWN_REASON"), right("BALANCE"), right("TASK_TYPES")],
           answer.providers.map((p) => [
             p.id,
             p.protocol,
             p.enabled,
             formatTime(p.cooldown_until),
             p.cooldown_reason,
+            p.balance === undefined || p.balance === null ? null : `${p.balance}${p.balance_currency ? ` ${p.balance_currency}` : ""}`,
             Object.keys(p.tasks ?? {}).length,
           ]),
         ),
@@ -360,6 +363,23 @@ export const COMMANDS: readonly Command[] = [
           ),
         ),
       );
+    },
+  },
+  {
+    name: "dlq-redrive",
+    synopsis: "[--max N]",
+    summary: "Move messages from the dead-letter queue back to the work queue (after fixing what put them there)",
+    details: ["", "--max N   at most N messages in this call (1-1000, default 100); run again while messages remain"],
+    options: { max: { type: "string" } },
+    positionals: [],
+    async run({ api, values, json: asJson, out }) {
+      const max = values.max as string | undefined;
+      if (max !== undefined && !/^\d+$/.test(max)) throw new UsageError("--max must be a whole number", "dlq-redrive");
+      const answer = await api.json<{ moved: number; remaining: number }>("POST", "/v2/admin/dlq/redrive", {
+        query: { max_messages: max },
+      });
+      if (asJson) return out(json(answer));
+      out(`Moved ${answer.moved} message(s) back to the work queue; ${answer.remaining} left in the dead-letter queue.`);
     },
   },
 ];

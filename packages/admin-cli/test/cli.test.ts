@@ -73,6 +73,25 @@ describe("runCli", () => {
     expect(r.stderr).toMatch(/Cannot reach the router at http:\/\/router\.test: ECONNREFUSED/);
   });
 
+  it("dlq-redrive posts to the redrive route with --max as max_messages and says what moved", async () => {
+    const r = await cli(["dlq-redrive", "--max", "250"], () => ok({ moved: 12, remaining: 3 }));
+    expect(r.code).toBe(0);
+    expect(r.requests).toHaveLength(1);
+    expect(r.requests[0]!.method).toBe("POST");
+    expect(r.requests[0]!.url.pathname).toBe("/v2/admin/dlq/redrive");
+    expect(r.requests[0]!.url.searchParams.get("max_messages")).toBe("250");
+    expect(r.stdout.trim()).toBe("Moved 12 message(s) back to the work queue; 3 left in the dead-letter queue.");
+    const plain = await cli(["dlq-redrive"], () => ok({ moved: 0, remaining: 0 }));
+    expect(plain.requests[0]!.url.search).toBe("");
+  });
+
+  it("dlq-redrive refuses a --max that is not a whole number, before any request", async () => {
+    const r = await cli(["dlq-redrive", "--max", "ten"], () => ok({ moved: 0, remaining: 0 }));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--max must be a whole number");
+    expect(r.requests).toHaveLength(0);
+  });
+
   it("rotate-key prints the new key even when revoking the old one fails", async () => {
     const r = await cli(["rotate-key", "t1", "--revoke", "deadbeef"], (req) =>
       req.method === "POST" ? ok({ team_id: "t1", api_key: "0123456789abcdef0123456789abcdef", key_prefix: "01234567" }) : fail(404, "No key starting with deadbeef for team t1"),

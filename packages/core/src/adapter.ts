@@ -46,6 +46,9 @@ export type PollOutcome =
 
 export type ReportOutcome = { kind: "recorded" } | { kind: "error"; error: UpstreamError };
 
+/** The router's own balance at the upstream, in the upstream's currency (2Captcha: USD). */
+export type BalanceOutcome = { kind: "balance"; amount: number; currency?: string } | { kind: "error"; error: UpstreamError };
+
 /** What the router knows about a submit besides the task itself. */
 export interface SubmitContext {
   priority: Priority;
@@ -82,6 +85,8 @@ export interface ProviderAdapter {
   registerPingback?(provider: Provider, address: string): Promise<boolean>;
   /** Reads the answer a pingback carried (`code`) as this task type's solution. */
   readPingback?(type: TaskType, code: string): PollOutcome;
+  /** Only where the protocol documents a balance request (balance.ts reads it periodically). */
+  balance?(provider: Provider): Promise<BalanceOutcome>;
 }
 
 export type AdapterRegistry = Readonly<Record<ProtocolName, ProviderAdapter | undefined>>;

@@ -11,6 +11,7 @@ import { creditsToMicro, microToCredits } from "./money.ts";
 import { submitPace } from "./flow-control.ts";
 import { windowStartOf } from "./observations.ts";
 import type { Team } from "./ports.ts";
+import { balanceView } from "./provider-balance.ts";
 import { priceAt } from "./providers.ts";
 import { blendFigures } from "./routing.ts";
 import type { TaskType } from "./task-types.ts";
@@ -84,6 +85,7 @@ export async function revokeKey(ctx: RouterContext, teamId: string, prefix: stri
  */
 export async function providersView(ctx: RouterContext) {
   const states = new Map((await ctx.providerStates.list()).map((s) => [s.providerId, s]));
+  const balances = new Map((await (ctx.balances?.list() ?? [])).map((b) => [b.providerId, b]));
   const now = ctx.clock.now();
   return {
     observed_since: isoTime(windowStartOf(now)),
@@ -137,6 +139,7 @@ export async function providersView(ctx: RouterContext) {
         pingback: state?.pingback
           ? { address: state.pingback.address, registered: state.pingback.registered, checked_at: isoTime(state.pingback.at) }
           : null,
+        ...balanceView(balances.get(provider.id)),
         tasks,
       };
     }),

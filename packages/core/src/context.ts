@@ -4,7 +4,9 @@
  */
 import type { AdapterRegistry } from "./adapter.ts";
 import type { Clock } from "./clock.ts";
+import type { Metrics } from "./metrics.ts";
 import type { CallbackSender, Logger, ProviderStateStore, TaskStore, TeamStore, UsageStore, WorkQueue } from "./ports.ts";
+import type { ProviderBalanceStore } from "./provider-balance.ts";
 import type { Provider } from "./providers.ts";
 
 export interface RouterContext {
@@ -24,6 +26,10 @@ export interface RouterContext {
   /** The router's public base URL, for upstream pingbacks; unset = upstreams are polled. */
   publicUrl?: string;
   random?: () => number;
+  /** Operational metrics (metrics.ts); none when unset. */
+  metrics?: Metrics;
+  /** The upstream balances read by checkProviders (provider-balance.ts); not shown when unset. */
+  balances?: ProviderBalanceStore;
 }
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };

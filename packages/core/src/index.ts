@@ -23,3 +23,5 @@ export * from "./seeded-random.ts";
 export * from "./solve-time-histogram.ts";
 export * from "./task-effects.ts";
 export * from "./flow-control.ts";
+export * from "./metrics.ts";
+export * from "./provider-balance.ts";

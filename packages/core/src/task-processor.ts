@@ -32,7 +32,7 @@ import {
   SAFETY_NET_INTERVAL_SECONDS,
   safetyNetFirstWaitSeconds,
 } from "./schedule.ts";
-import { servingProvider } from "./task-effects.ts";
+import { servingProvider, taskEffects } from "./task-effects.ts";
 import { finished } from "./task-service.ts";
 import { currentAttempt, isFinished, resultView, type Attempt, type TaskRecord } from "./task.ts";
 import type { TaskType } from "./task-types.ts";
@@ -423,6 +423,7 @@ async function attemptFailed(
     const seconds = error.fault === "cooldown" ? (error.waitSeconds ?? 300) : TRANSIENT_COOLDOWN_SECONDS;
     await ctx.providerStates.setCooldown(attempt.providerId, now + seconds * 1000, `${error.code}: ${error.message}`);
     ctx.logger.warn("provider cooling down", { provider: attempt.providerId, code: error.code, seconds });
+    ctx.metrics?.cooldownStarted(attempt.providerId, seconds, error.code);
   }
   if (fault !== "bad_request") {
     // A task the upstream rejects as malformed says nothing about the provider's quality.
@@ -491,6 +492,7 @@ async function coolDownIfMostlyFailing(ctx: RouterContext, providerId: string, t
   const reason = `MOSTLY_UNSOLVABLE: ${failed} of the last ${observed.attempts} ${type} attempts got no answer`;
   await ctx.providerStates.setCooldown(providerId, now + FAILING_COOLDOWN_SECONDS * 1000, reason);
   ctx.logger.warn("provider cooling down", { provider: providerId, code: "MOSTLY_UNSOLVABLE", seconds: FAILING_COOLDOWN_SECONDS });
+  ctx.metrics?.cooldownStarted(providerId, FAILING_COOLDOWN_SECONDS, "MOSTLY_UNSOLVABLE");
 }
 
 const countTrailingRetries = (task: TaskRecord, providerId: string): number => {
@@ -555,6 +557,8 @@ async function endTask(
   }
   if (!(await commit(ctx, base, record, money)).ok) return false;
   ctx.logger.info("task ended", { task_id: record.taskId, status: record.status, provider: servingProvider(record) });
+  const [ended] = taskEffects(base, record).usage;
+  if (ended) ctx.metrics?.taskEnded(ended);
   return true;
 }
 

@@ -115,6 +115,7 @@ export async function submitTask(ctx: RouterContext, request: SubmitRequest): Pr
       throw unavailable("The task queue is unavailable; nothing was charged. Retry the request.");
     }
   }
+  ctx.metrics?.taskAccepted(task);
   return submitAnswer(task, "Task submitted successfully");
 }
 

@@ -5,17 +5,20 @@
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { systemClock, type AdapterRegistry, type Clock, type Logger, type Provider, type RouterContext } from "@solver-router/core";
+import { systemClock, type AdapterRegistry, type Clock, type Logger, type Metrics, type Provider, type RouterContext } from "@solver-router/core";
 import { defaultAdapters } from "@solver-router/providers";
+import { DynamoProviderBalanceStore } from "./aws/dynamo-provider-balance-store.ts";
 import { DynamoProviderStateStore } from "./aws/dynamo-provider-state-store.ts";
 import { DynamoTaskStore } from "./aws/dynamo-task-store.ts";
 import { DynamoTeamStore } from "./aws/dynamo-team-store.ts";
 import { DynamoUsageStore } from "./aws/dynamo-usage-store.ts";
 import { newOrderedId } from "./aws/entities.ts";
 import { createTaskEffectsAggregator } from "./aws/task-effects-aggregator.ts";
+import { sqsDeadLetters, type DeadLetters } from "./aws/sqs-dead-letters.ts";
 import { SqsWorkQueue } from "./aws/sqs-work-queue.ts";
 import { fetchCallbackSender } from "./callback-sender.ts";
 import { jsonLogger } from "./logger.ts";
+import { meteredAdapters } from "./metrics/metered-adapters.ts";
 
 export interface RuntimeSettings {
   tableName: string;
@@ -34,12 +37,18 @@ export interface RuntimeSettings {
   logger?: Logger;
   /** The router's public base URL (upstream pingbacks); unset = upstreams are polled. */
   publicUrl?: string;
+  /** Operational metrics (EMF in Lambda); none when unset. */
+  metrics?: Metrics;
+  /** The work queue's dead-letter queue, for POST /v2/admin/dlq/redrive. */
+  deadLetterQueueUrl?: string;
 }
 
 export interface Runtime {
   ctx: RouterContext;
   dynamo: DynamoDBClient;
   sqs: SQSClient;
+  /** Set when the settings name the dead-letter queue. */
+  deadLetters?: DeadLetters;
   checkHealth(): Promise<void>;
   /** Applies a batch of the table's stream records to the books (task-effects-aggregator.ts). */
   aggregateTaskEffects: ReturnType<typeof createTaskEffectsAggregator>;
@@ -62,18 +71,21 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
     queue: new SqsWorkQueue(sqs, settings.queueUrl),
     callbacks: fetchCallbackSender(),
     providers: settings.providers,
-    adapters: settings.adapters ?? defaultAdapters,
+    adapters: settings.metrics ? meteredAdapters(settings.adapters ?? defaultAdapters, settings.metrics) : (settings.adapters ?? defaultAdapters),
     clock,
     logger: settings.logger ?? jsonLogger,
     newId: newOrderedId,
     explorationShare: settings.explorationShare ?? 0.02,
     ...(settings.publicUrl ? { publicUrl: settings.publicUrl } : {}),
+    balances: new DynamoProviderBalanceStore(db, settings.tableName),
+    ...(settings.metrics ? { metrics: settings.metrics } : {}),
   };
   return {
     ctx,
     dynamo,
     sqs,
     aggregateTaskEffects: createTaskEffectsAggregator(db, settings.tableName, ctx.logger),
+    ...(settings.deadLetterQueueUrl ? { deadLetters: sqsDeadLetters(sqs, settings.deadLetterQueueUrl, settings.queueUrl) } : {}),
     async checkHealth() {
       await Promise.all([
         dynamo.send(new DescribeTableCommand({ TableName: settings.tableName })),

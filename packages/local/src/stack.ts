@@ -24,7 +24,15 @@ import {
   type Provider,
   type RouterContext,
 } from "@solver-router/core";
-import { BODY_TOO_LARGE, MAX_BODY_BYTES, createApi, createRuntime, createWorkerHandler, jsonLogger } from "@solver-router/functions";
+import {
+  BODY_TOO_LARGE,
+  MAX_BODY_BYTES,
+  createApi,
+  createProviderMonitorHandler,
+  createRuntime,
+  createWorkerHandler,
+  jsonLogger,
+} from "@solver-router/functions";
 import { startAcedataSandbox, startSolverv2Sandbox, startTwocaptchaSandbox } from "@solver-router/providers/sandbox";
 import { startFauxqs } from "fauxqs";
 import { ensureQueues, ensureTable } from "./bootstrap.ts";
@@ -60,6 +68,8 @@ export interface LocalStackOptions {
   /** Demo team credits when the table has no team yet (credits). */
   demoCredits?: number;
   sweepIntervalMs?: number;
+  /** How often upstream balances are read (default 5 minutes, like infra/provider-monitor.ts); the first read is at start. */
+  providerCheckIntervalMs?: number;
   workerConcurrency?: number;
   /** The worker's batching window (default 200 ms). */
   workerBatchWindowMs?: number;
@@ -145,6 +155,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const runtime = createRuntime({
       tableName: TABLE_NAME,
       queueUrl,
+      deadLetterQueueUrl: dlqUrl,
       providers,
       clients,
       logger,
@@ -163,7 +174,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // stopped are gone. Queue each unfinished task's current step again (a duplicate does nothing).
     if (dataDir) await requeueOpenTasks(ctx);
 
-    const app = createApi(ctx, { adminKey, checkHealth: runtime.checkHealth });
+    const app = createApi(ctx, { adminKey, checkHealth: runtime.checkHealth, ...(runtime.deadLetters ? { deadLetters: runtime.deadLetters } : {}) });
     const server = await listen(app.fetch, options.port ?? 8787);
     stops.push(
       () =>
@@ -202,6 +213,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         sweepOverdueTasks(ctx).catch((error) => logger.error("sweeper", { error: String(error) }));
       }, options.sweepIntervalMs ?? 30_000);
       stops.push(async () => clearInterval(sweeper));
+      const checkProviders = createProviderMonitorHandler(ctx);
+      const runProviderCheck = () => void checkProviders().catch((error) => logger.error("provider check", { error: String(error) }));
+      runProviderCheck();
+      const providerCheck = setInterval(runProviderCheck, options.providerCheckIntervalMs ?? 5 * 60_000);
+      stops.push(async () => clearInterval(providerCheck));
     }
 
     return {

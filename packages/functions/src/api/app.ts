@@ -34,7 +34,9 @@ import {
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
+import type { DeadLetters } from "../aws/sqs-dead-letters.ts";
 import { registerDashboard } from "../dashboard/routes.ts";
+import { deadLetterRoutes } from "./routes/dead-letters.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { adminAuth, teamAuth, type AuthVariables } from "./auth.ts";
 import { teamRateLimit, type RateLimit } from "./rate-limit.ts";
@@ -92,6 +94,8 @@ export interface ApiOptions {
   rateLimit?: RateLimit;
   /** Resolves when the table and the queue answer; throws otherwise. */
   checkHealth: () => Promise<void>;
+  /** The work queue's dead-letter queue (routes/dead-letters.ts); its routes answer 503 without it. */
+  deadLetters?: DeadLetters;
 }
 
 type Env = { Variables: AuthVariables & { requestId: string } };
@@ -478,6 +482,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
   );
 
   app.route("/", upstreamPingbackRoutes(ctx));
+  app.route("/", deadLetterRoutes(options.deadLetters, admin));
   app.route("/", docsRoutes());
   registerDashboard(app);
   app.doc31("/v2/openapi.json", {

@@ -15,6 +15,7 @@
  *   USAGE#<team>           / <day>#<type>#<provider>   usage rollup (gsi1: USAGEDAY#<day> / <team>#<type>#<provider>)
  *   PROVIDERS              / <provider>                cooldown, pause, pingback registration
  *   PROVIDERS              / #obs#<bucket>#<provider>  observed figures of one time bucket (TTL)
+ *   PROVIDER_BALANCES      / <provider>                the router's balance at that upstream (dynamo-provider-balance-store.ts)
  *   PACE#<provider>        / PACE                      the account's next free submit slot
  *   STREAM#<shard>         / CHECKPOINT                the last stream record the aggregator applied
  */

@@ -218,6 +218,7 @@ const SCRIPT = String.raw`
     $("dash").setAttribute("data-role", state.role);
     $("team-picker").hidden = state.role !== "admin";
     $("teams-section").hidden = state.role !== "admin";
+    $("providers-section").hidden = state.role !== "admin";
     $("recent-section").hidden = state.role !== "team";
     $("key").value = "";
     load();
@@ -294,11 +295,12 @@ const SCRIPT = String.raw`
       api(usagePath({ group_by: "day,provider" })),
       api(usagePath({ group_by: "task_type" })),
       api(usagePath({ group_by: "provider" })),
+      api("/v2/admin/providers"),
     ];
     if (all) calls.push(api(usagePath({ group_by: "day,team" })));
     return Promise.all(calls).then(function (r) {
-      var data = { teams: r[0].teams || [], teamUsage: r[1], byDay: { task_type: r[2], provider: r[3] }, byGroup: { task_type: r[4], provider: r[5] } };
-      if (all) { data.byDay.team = r[6]; data.byGroup.team = r[1]; }
+      var data = { teams: r[0].teams || [], teamUsage: r[1], byDay: { task_type: r[2], provider: r[3] }, byGroup: { task_type: r[4], provider: r[5] }, providers: r[6].providers || [] };
+      if (all) { data.byDay.team = r[7]; data.byGroup.team = r[1]; }
       data.account = state.team ? data.teams.filter(function (t) { return t.team_id === state.team; })[0] || null : null;
       return data;
     });
@@ -351,6 +353,7 @@ const SCRIPT = String.raw`
     renderCharts();
     renderBreakdown();
     renderTeams();
+    renderProviders();
     renderRecent();
   }
 
@@ -525,6 +528,23 @@ const SCRIPT = String.raw`
     figure($("teams-count"), fmtInt(state.data.teams.length), state.data.teams.length);
   }
 
+  // The upstream accounts (GET /v2/admin/providers): cooldowns and the router's own balance there.
+  function renderProviders() {
+    if (state.role !== "admin") return;
+    var body = clear($("providers-body"));
+    state.data.providers.forEach(function (p) {
+      var id = "provider-" + slug(p.id) + "-";
+      var balance = p.balance === null || p.balance === undefined ? "—" : String(p.balance) + (p.balance_currency ? " " + p.balance_currency : "");
+      body.appendChild(h("tr", { "data-testid": "provider-row", "data-provider-id": p.id }, [
+        h("td", { "data-field": "id" }, p.id),
+        h("td", { "data-field": "enabled" }, p.enabled ? "yes" : "no"),
+        h("td", { "data-field": "cooldown_until", title: p.cooldown_reason || "" }, fmtTime(p.cooldown_until)),
+        h("td", { class: "num", "data-field": "balance", "data-testid": id + "balance", "data-value": p.balance === null || p.balance === undefined ? "" : p.balance, title: p.balance_error || "" }, balance),
+        h("td", { "data-field": "balance_read_at" }, fmtTime(p.balance_read_at)),
+      ]));
+    });
+  }
+
   function renderRecent() {
     if (state.role !== "team") return;
     var r = state.data.recent;
@@ -676,6 +696,14 @@ const BODY = `
     <table data-testid="teams-table">
       <thead><tr><th>Name</th><th>Team id</th><th class="num">Balance</th><th class="num">Reserved</th><th class="num">Tasks</th><th class="num">Completed</th><th class="num">Failed</th><th class="num">Credits used</th></tr></thead>
       <tbody id="teams-body"></tbody>
+    </table>
+  </section>
+
+  <section class="panel" id="providers-section" hidden>
+    <h2>Providers <span class="hint">the router's own balance at each upstream, read every few minutes</span></h2>
+    <table data-testid="providers-table">
+      <thead><tr><th>Provider</th><th>Enabled</th><th>Cooling down until</th><th class="num">Balance</th><th>Balance read</th></tr></thead>
+      <tbody id="providers-body"></tbody>
     </table>
   </section>
 

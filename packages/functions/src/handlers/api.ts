@@ -3,4 +3,4 @@ import { handle } from "hono/aws-lambda";
 import { createApi } from "../api/app.ts";
 import { adminKey, runtime } from "./aws-settings.ts";
 
-export const handler = handle(createApi(runtime.ctx, { adminKey, checkHealth: runtime.checkHealth }));
+export const handler = handle(createApi(runtime.ctx, { adminKey, checkHealth: runtime.checkHealth, ...(runtime.deadLetters ? { deadLetters: runtime.deadLetters } : {}) }));

@@ -9,6 +9,7 @@
  *   report    GET  {baseUrl}/res.php?key&action=reportgood|reportbad&id&json=1
  *   pingback  GET  {baseUrl}/res.php?key&action=add_pingback&addr=<host>&json=1 (once per account);
  *             the upstream then POSTs id=…&code=… to the pingback URL (readPingback)
+ *   balance   GET  {baseUrl}/res.php?key&action=getbalance&json=1  → the account's balance, USD
  *
  * No state, no sleeping: the router decides when to ask (core's schedule.ts) and keeps the
  * account's pace (`defaultLimits`: seed 004 answers MAX_USER_TURN to more than 60 in.php
@@ -18,6 +19,7 @@ import {
   SOLUTION_KIND,
   TASK_TYPES,
   type PollItem,
+  type BalanceOutcome,
   type PollOutcome,
   type Provider,
   type ProviderAdapter,
@@ -35,7 +37,7 @@ import { submitParams } from "./requests.ts";
 
 export interface TwocaptchaAdapterOptions {
   /** Injected for tests; defaults to the global fetch. */
-  fetch?: typeof fetch;
+  fetch?: FetchFn;
   /** Per-request timeout; default 15 s. */
   timeoutMs?: number;
 }
@@ -162,7 +164,32 @@ export function createTwocaptchaAdapter(options: TwocaptchaAdapterOptions = {}):
       if (answer.kind === "error") return { kind: "error", error: redact(classifyErrorCode(answer.code), provider.apiKey) };
       return { kind: "error", error: unparseableAnswer(200) };
     },
+
+    async balance(provider: Provider): Promise<BalanceOutcome> {
+      const url = resUrl(provider, { action: "getbalance" });
+      const headers = { accept: "application/json, text/plain" };
+      // Plain text answers are a bare number ("3.8432"), which parseAnswer does not take for an answer.
+      const result = await fetchText(fetchFn, url, { method: "GET", headers, redirect: "manual" }, timeoutMs, "The provider", timeLimitInSeconds);
+      if (!result.ok) return { kind: "error", error: redact(result.error, provider.apiKey) };
+      const { status, text } = result.answer;
+      if (status >= 500) return { kind: "error", error: serverErrorAnswer(status) };
+      if (status >= 300 && status < 400) return { kind: "error", error: redirectAnswer(status) };
+      const plain = text.trim();
+      const answer = DECIMAL.test(plain) ? ({ kind: "ok", request: plain, extra: {} } as const) : parseAnswer(text.slice(0, MAX_ANSWER_CHARS));
+      if (answer.kind === "error") return { kind: "error", error: redact(classifyErrorCode(answer.code), provider.apiKey) };
+      const amount = answer.kind === "ok" ? readDecimal(answer.request) : undefined;
+      // 2Captcha states its balance in USD; SolveCaptcha, a clone of its protocol, prices in USD too.
+      return amount === undefined ? { kind: "error", error: unparseableAnswer(status) } : { kind: "balance", amount, currency: "USD" };
+    },
   };
+}
+
+const DECIMAL = /^-?\d+(?:\.\d+)?$/;
+
+/** A balance as 2Captcha sends it: "3.8432" in plain text, "3.8432" or 3.8432 in JSON. */
+function readDecimal(value: unknown): number | undefined {
+  const text = typeof value === "number" ? String(value) : typeof value === "string" ? value.trim() : "";
+  return DECIMAL.test(text) ? Number(text) : undefined;
 }
 
 export const twocaptchaAdapter: ProviderAdapter = createTwocaptchaAdapter();
