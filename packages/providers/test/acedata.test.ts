@@ -80,9 +80,9 @@ describe("acedata adapter against the sandbox", () => {
     expect(expectError(faulted, "cooldown", "invalid_token").waitSeconds).toBe(600);
   });
 
-  it("429 too_many_requests is retried after the Retry-After the upstream sent", async () => {
+  it("429 too_many_requests pauses the account for the Retry-After the upstream sent", async () => {
     sandbox.setFault("too_many_requests");
-    const error = expectError(await acedataAdapter.submit(provider(sandbox.url), hcaptcha()), "retry", "too_many_requests");
+    const error = expectError(await acedataAdapter.submit(provider(sandbox.url), hcaptcha()), "rate_limited", "too_many_requests");
     expect(error.waitSeconds).toBe(3);
   });
 
@@ -214,10 +214,10 @@ describe("acedata adapter: answers the sandbox does not give", () => {
     expect(error.message).toContain("not implemented");
   });
 
-  it("429 without Retry-After waits 5 s; with an HTTP date, the seconds until then", async () => {
-    expect(expectError(await submitWith(cannedFetch(429, envelope("too_many_requests", "slow down")).fn), "retry").waitSeconds).toBe(5);
+  it("429 without Retry-After pauses 5 s; with an HTTP date, the seconds until then", async () => {
+    expect(expectError(await submitWith(cannedFetch(429, envelope("too_many_requests", "slow down")).fn), "rate_limited").waitSeconds).toBe(5);
     const at = new Date(Date.now() + 30_000).toUTCString();
-    const dated = expectError(await submitWith(cannedFetch(429, envelope("too_many_requests", "slow down"), { "retry-after": at }).fn), "retry");
+    const dated = expectError(await submitWith(cannedFetch(429, envelope("too_many_requests", "slow down"), { "retry-after": at }).fn), "rate_limited");
     expect(dated.waitSeconds).toBeGreaterThanOrEqual(28);
     expect(dated.waitSeconds).toBeLessThanOrEqual(31);
   });

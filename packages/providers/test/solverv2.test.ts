@@ -263,10 +263,10 @@ describe("solverv2 adapter: answers the sandbox does not give", () => {
     expect(error.waitSeconds).toBe(300);
   });
 
-  it("429 is retried after Retry-After, or 5 s without it", async () => {
+  it("429 pauses the account for Retry-After, or 5 s without it", async () => {
     const limited = cannedFetch(429, { detail: "Too many requests" }, { "retry-after": "12" });
-    expect(expectError(await withFetch(limited.fn).submit(base, hcaptcha()), "retry", "HTTP_429").waitSeconds).toBe(12);
-    expect(expectError(await withFetch(cannedFetch(429, { detail: "slow" }).fn).poll(base, "t", "HcaptchaImageTask"), "retry").waitSeconds).toBe(5);
+    expect(expectError(await withFetch(limited.fn).submit(base, hcaptcha()), "rate_limited", "HTTP_429").waitSeconds).toBe(12);
+    expect(expectError(await withFetch(cannedFetch(429, { detail: "slow" }).fn).poll(base, "t", "HcaptchaImageTask"), "rate_limited").waitSeconds).toBe(5);
   });
 
   it("HTML and unreadable answers are retried", async () => {

@@ -272,7 +272,7 @@ describe("twocaptcha adapter: reports", () => {
 describe("twocaptcha adapter: errors from the sandbox", () => {
   it.each([
     ["zero_balance", "ERROR_ZERO_BALANCE", "cooldown", 60],
-    ["no_slot", "ERROR_NO_SLOT_AVAILABLE", "retry", 5],
+    ["no_slot", "ERROR_NO_SLOT_AVAILABLE", "rate_limited", 5],
     ["bad_key", "ERROR_KEY_DOES_NOT_EXIST", "cooldown", 600],
     ["http_500", "HTTP_500", "retry", 5],
   ] as const)("fault %s → %s (%s)", async (fault, code, kind, wait) => {
@@ -385,9 +385,9 @@ describe("twocaptcha adapter: answers that are not answers", () => {
 
   const cases: [string, { status: number; body: string; type?: string; headers?: Record<string, string> }, Partial<UpstreamError> | "not_ready" | "solved"][] = [
     ["plain-text error despite json=1", { status: 200, body: "ERROR_ZERO_BALANCE" }, { code: "ERROR_ZERO_BALANCE", fault: "cooldown", waitSeconds: 60 }],
-    ["plain-text request limit", { status: 200, body: "ERROR: 1005" }, { code: "ERROR: 1005", fault: "cooldown", waitSeconds: 300 }],
+    ["plain-text request limit", { status: 200, body: "ERROR: 1005" }, { code: "ERROR: 1005", fault: "rate_limited", waitSeconds: 300 }],
     ["plain-text IP_BANNED", { status: 200, body: "IP_BANNED" }, { code: "IP_BANNED", fault: "cooldown", waitSeconds: 300 }],
-    ["plain-text MAX_USER_TURN", { status: 200, body: "MAX_USER_TURN" }, { code: "MAX_USER_TURN", fault: "retry", waitSeconds: 10 }],
+    ["plain-text MAX_USER_TURN", { status: 200, body: "MAX_USER_TURN" }, { code: "MAX_USER_TURN", fault: "rate_limited", waitSeconds: 10 }],
     ["plain-text not ready", { status: 200, body: "CAPCHA_NOT_READY" }, "not_ready"],
     ["plain-text answer", { status: 200, body: "OK|hello" }, "solved"],
     ["HTML 500 page", { status: 500, body: "<html><body><h1>500 Internal Server Error</h1></body></html>" }, { code: "HTTP_500", fault: "retry", waitSeconds: 5 }],
@@ -395,7 +395,7 @@ describe("twocaptcha adapter: answers that are not answers", () => {
     ["HTML page with status 200", { status: 200, body: "<!doctype html><html><body>Maintenance</body></html>" }, { code: "UNPARSEABLE", fault: "retry", waitSeconds: 5 }],
     ["broken JSON", { status: 200, body: '{"status":1,"request":', type: "application/json" }, { code: "UNPARSEABLE", fault: "retry" }],
     ["empty body", { status: 200, body: "" }, { code: "UNPARSEABLE", fault: "retry" }],
-    ["HTML 429 page", { status: 429, body: "<html>Too Many Requests</html>" }, { code: "HTTP_429", fault: "retry" }],
+    ["HTML 429 page", { status: 429, body: "<html>Too Many Requests</html>" }, { code: "HTTP_429", fault: "rate_limited", waitSeconds: 5 }],
     ["redirect", { status: 301, body: "", headers: { location: "https://elsewhere.example/res.php" } }, { code: "HTTP_301", fault: "cooldown" }],
     ["unknown error code", { status: 200, body: '{"status":0,"request":"ERROR_NEW_THING"}' }, { code: "ERROR_NEW_THING", fault: "retry", waitSeconds: 5 }],
   ];

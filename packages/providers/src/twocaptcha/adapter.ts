@@ -30,9 +30,9 @@ import {
   type UnifiedTask,
   type UpstreamError,
 } from "@solver-router/core";
-import { fetchText, globalFetch, redactKey, upstreamBase, type FetchFn } from "../http/upstream-client.ts";
+import { fetchText, globalFetch, redactKey, retryAfterSeconds, upstreamBase, type FetchFn } from "../http/upstream-client.ts";
 import { parseAnswer, readCaptchaId, readSolution, type Answer } from "./answers.ts";
-import { badSolution, classifyErrorCode, redirectAnswer, serverErrorAnswer, timeLimitInSeconds, unparseableAnswer } from "./errors.ts";
+import { badSolution, classifyErrorCode, redirectAnswer, serverErrorAnswer, timeLimitInSeconds, tooManyRequests, unparseableAnswer } from "./errors.ts";
 import { submitParams } from "./requests.ts";
 
 export interface TwocaptchaAdapterOptions {
@@ -58,6 +58,7 @@ export function createTwocaptchaAdapter(options: TwocaptchaAdapterOptions = {}):
     const result = await fetchText(fetchFn, url, { ...init, redirect: "manual" }, timeoutMs, "The provider", timeLimitInSeconds);
     if (!result.ok) return { ok: false, error: redact(result.error, provider.apiKey) };
     const { status, text: body } = result.answer;
+    if (status === 429) return { ok: false, error: tooManyRequests(retryAfterSeconds(result.answer.headers, 5)) };
     if (status >= 500) return { ok: false, error: serverErrorAnswer(status) };
     if (status >= 300 && status < 400) return { ok: false, error: redirectAnswer(status) };
     const answer = body.length > MAX_ANSWER_CHARS ? ({ kind: "unparseable" } as const) : parseAnswer(body);

@@ -209,6 +209,11 @@ export function redirectAnswer(httpStatus: number): UpstreamError {
   };
 }
 
+/** HTTP 429: the account is asked to slow down for Retry-After (5 s without one). */
+export function tooManyRequests(waitSeconds: number): UpstreamError {
+  return { fault: "rate_limited", code: "HTTP_429", message: "The provider asked the router to slow down (HTTP 429).", waitSeconds };
+}
+
 /** An HTTP 5xx answer: retry in 5 s whatever the body says. */
 export function serverErrorAnswer(httpStatus: number): UpstreamError {
   return {
