@@ -61,7 +61,7 @@ describe("credits: reservations, refusals, idempotency and refunds", () => {
 
     const after = await teamState(api);
     expect(after).toEqual(before);
-    expect(after.tasks).toEqual({ total: 0, limit: 100, offset: 0, tasks: [] });
+    expect(after.tasks).toEqual({ total: 0, limit: 100, offset: 0, next_cursor: null, tasks: [] });
     expect(inPhpRequests(sandbox, () => true).length).toBe(submitsBefore);
   });
 

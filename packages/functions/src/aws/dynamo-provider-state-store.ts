@@ -18,8 +18,8 @@
  * (Lifetime counters written on the `<providerId>` items before the window existed are ignored.)
  *
  * The state is read on every submit and step, so each instance keeps what it read for
- * CACHE_MS (and forgets it when it writes a cooldown or a pause itself): a cooldown another
- * instance sets reaches it within that time.
+ * CACHE_MS (and forgets it whenever it writes here itself): a cooldown another instance sets
+ * reaches it within that time.
  *
  * The account's pace lives apart (PACE#<provider>, one item per account, so submits to one
  * account never share a partition with anything else): `next_ms` is the earliest free submit
@@ -46,6 +46,8 @@ import { isConditionFailure } from "./transact.ts";
 
 /** How long an instance trusts the provider state it read. */
 const CACHE_MS = 2000;
+/** Submit-slot requests of one instance within this window share one write. */
+const SLOT_COALESCE_MS = 5;
 
 type Figure = "attempts" | "solved" | "unsolvable" | "errors" | "solve_ms" | "reports_good" | "reports_bad";
 
@@ -64,13 +66,15 @@ export class DynamoProviderStateStore implements ProviderStateStore {
     private readonly window: ObservationWindow = OBSERVATION_WINDOW,
   ) {}
 
-  private cached?: { at: number; states: Promise<ProviderState[]> };
+  private cached?: { at: number; windowStart: number; states: Promise<ProviderState[]> };
 
   list(): Promise<ProviderState[]> {
     const now = this.now();
-    if (!this.cached || now - this.cached.at >= CACHE_MS || now < this.cached.at) {
+    const windowStart = windowStartOf(now, this.window);
+    // Read again after CACHE_MS, and whenever a bucket leaves the observation window.
+    if (!this.cached || now - this.cached.at >= CACHE_MS || now < this.cached.at || windowStart !== this.cached.windowStart) {
       const states = this.read();
-      this.cached = { at: now, states };
+      this.cached = { at: now, windowStart, states };
       states.catch(() => (this.cached = undefined));
     }
     return this.cached.states;
@@ -169,11 +173,37 @@ export class DynamoProviderStateStore implements ProviderStateStore {
     );
   }
 
+  private readonly slotRequests = new Map<string, { intervalMs: number; nowMs: number; waiters: { resolve: (at: number) => void; reject: (error: unknown) => void }[] }>();
+
   /**
    * The account's next submit slot (GCRA): when the account is idle the slot is now and the next
-   * one `intervalMs` later; when it is busy, the slot after the last one handed out.
+   * one `intervalMs` later; when it is busy, the slot after the last one handed out. The requests
+   * of one instance that arrive within SLOT_COALESCE_MS (a worker batch's submits) share one write.
    */
-  async reserveSubmitSlot(providerId: string, intervalMs: number, nowMs: number): Promise<number> {
+  reserveSubmitSlot(providerId: string, intervalMs: number, nowMs: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      let request = this.slotRequests.get(providerId);
+      if (!request) {
+        this.slotRequests.set(providerId, (request = { intervalMs, nowMs, waiters: [] }));
+        setTimeout(() => void this.grantSlots(providerId), SLOT_COALESCE_MS);
+      }
+      request.waiters.push({ resolve, reject });
+    });
+  }
+
+  private async grantSlots(providerId: string): Promise<void> {
+    const request = this.slotRequests.get(providerId)!;
+    this.slotRequests.delete(providerId);
+    try {
+      const first = await this.reserveSlots(providerId, request.intervalMs, request.waiters.length, request.nowMs);
+      request.waiters.forEach((waiter, i) => waiter.resolve(first + i * request.intervalMs));
+    } catch (error) {
+      for (const waiter of request.waiters) waiter.reject(error);
+    }
+  }
+
+  /** Reserves `count` consecutive slots; the first one's time. */
+  private async reserveSlots(providerId: string, intervalMs: number, count: number, nowMs: number): Promise<number> {
     const expires = Math.ceil(nowMs / 1000) + 3600;
     try {
       await this.db.send(
@@ -183,7 +213,7 @@ export class DynamoProviderStateStore implements ProviderStateStore {
           UpdateExpression: "SET next_ms = :next, #ttl = :expires",
           ConditionExpression: "attribute_not_exists(next_ms) OR next_ms <= :now",
           ExpressionAttributeNames: { "#ttl": TTL_ATTRIBUTE },
-          ExpressionAttributeValues: { ":next": nowMs + intervalMs, ":now": nowMs, ":expires": expires },
+          ExpressionAttributeValues: { ":next": nowMs + count * intervalMs, ":now": nowMs, ":expires": expires },
         }),
       );
       return nowMs;
@@ -196,11 +226,11 @@ export class DynamoProviderStateStore implements ProviderStateStore {
         Key: keys.pace(providerId),
         UpdateExpression: "SET next_ms = next_ms + :interval, #ttl = :expires",
         ExpressionAttributeNames: { "#ttl": TTL_ATTRIBUTE },
-        ExpressionAttributeValues: { ":interval": intervalMs, ":expires": expires },
+        ExpressionAttributeValues: { ":interval": count * intervalMs, ":expires": expires },
         ReturnValues: "UPDATED_NEW",
       }),
     );
-    return Number(Attributes?.next_ms) - intervalMs;
+    return Number(Attributes?.next_ms) - count * intervalMs;
   }
 
   async recordAttempt(providerId: string, type: TaskType, result: AttemptResult): Promise<void> {
@@ -219,6 +249,7 @@ export class DynamoProviderStateStore implements ProviderStateStore {
 
   /** One UpdateItem on the current bucket's item: the counters with ADD, its identity with SET. */
   private async add(providerId: string, type: TaskType, figures: Partial<Record<Figure, number>>) {
+    this.cached = undefined;
     const bucketStart = bucketStartOf(this.now(), this.window);
     // The bucket stops counting a window after it starts; TTL may take it a window after that.
     const expiresAt = Math.ceil((bucketStart + 2 * this.window.buckets * this.window.bucketMs) / 1000);

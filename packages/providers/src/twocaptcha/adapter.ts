@@ -52,7 +52,8 @@ export function createTwocaptchaAdapter(options: TwocaptchaAdapterOptions = {}):
   const timeoutMs = options.timeoutMs ?? TWOCAPTCHA_TIMEOUT_MS;
   const fetchFn: FetchFn = options.fetch ?? globalFetch;
 
-  async function exchange(provider: Provider, url: string, init: RequestInit): Promise<Exchange> {
+  /** One HTTP exchange: the body of a 2xx answer, or the error its status or transport means. */
+  async function fetchBody(provider: Provider, url: string, init: RequestInit): Promise<{ ok: true; status: number; body: string } | { ok: false; error: UpstreamError }> {
     // Redirects are answered, not followed (see redirectAnswer). Messages never name the provider
     // (errors.ts), so a transport error says "The provider".
     const result = await fetchText(fetchFn, url, { ...init, redirect: "manual" }, timeoutMs, "The provider", timeLimitInSeconds);
@@ -61,8 +62,15 @@ export function createTwocaptchaAdapter(options: TwocaptchaAdapterOptions = {}):
     if (status === 429) return { ok: false, error: tooManyRequests(retryAfterSeconds(result.answer.headers, 5)) };
     if (status >= 500) return { ok: false, error: serverErrorAnswer(status) };
     if (status >= 300 && status < 400) return { ok: false, error: redirectAnswer(status) };
-    const answer = body.length > MAX_ANSWER_CHARS ? ({ kind: "unparseable" } as const) : parseAnswer(body);
-    if (answer.kind === "unparseable") return { ok: false, error: unparseableAnswer(status) };
+    if (body.length > MAX_ANSWER_CHARS) return { ok: false, error: unparseableAnswer(status) };
+    return { ok: true, status, body };
+  }
+
+  async function exchange(provider: Provider, url: string, init: RequestInit): Promise<Exchange> {
+    const fetched = await fetchBody(provider, url, init);
+    if (!fetched.ok) return fetched;
+    const answer = parseAnswer(fetched.body);
+    if (answer.kind === "unparseable") return { ok: false, error: unparseableAnswer(fetched.status) };
     return { ok: true, answer };
   }
 
@@ -122,20 +130,28 @@ export function createTwocaptchaAdapter(options: TwocaptchaAdapterOptions = {}):
     },
 
     async pollMany(provider: Provider, items: readonly PollItem[]): Promise<PollOutcome[]> {
+      // Plain text (seed 002's form): the answers or codes joined with "|", in the order asked.
       const query = new URLSearchParams({ key: provider.apiKey, action: "get", ids: items.map((i) => i.upstreamId).join(",") });
-      const result = await exchange(provider, `${upstreamBase(provider)}/res.php?${query.toString()}`, {
+      const fetched = await fetchBody(provider, `${upstreamBase(provider)}/res.php?${query.toString()}`, {
         method: "GET",
         headers: { accept: "text/plain" },
       });
-      if (!result.ok) return items.map(() => ({ kind: "error", error: result.error }) as const);
-      const { answer } = result;
-      if (answer.kind === "error") {
-        const error = redact(classifyErrorCode(answer.code), provider.apiKey);
+      if (!fetched.ok) return items.map(() => ({ kind: "error", error: fetched.error }) as const);
+      let text = fetched.body.replace(/^\uFEFF/, "").trim();
+      if (text.startsWith("{")) {
+        // An upstream that answers JSON anyway: {"status":1,"request":"a|b"} or {"status":0,"request":"ERROR_…"}.
+        const answer = parseAnswer(text);
+        if (answer.kind === "ok" && typeof answer.request === "string") text = answer.request;
+        else if (answer.kind === "error") text = answer.code;
+        else return items.map(() => ({ kind: "error", error: unparseableAnswer(fetched.status) }) as const);
+      }
+      if (items.length > 1 && /^(ERROR[_:]|IP_BANNED$|MAX_USER_TURN$)/.test(text) && !text.includes("|")) {
+        // One code for the whole request (a key error, a limit): it holds for every captcha asked.
+        const error = redact(classifyErrorCode(text), provider.apiKey);
         return items.map(() => ({ kind: "error", error }) as const);
       }
-      const text = answer.kind === "ok" && typeof answer.request === "string" ? answer.request : answer.kind === "not_ready" ? "CAPCHA_NOT_READY" : undefined;
-      const parts = text?.split("|");
-      if (!parts || parts.length !== items.length) return items.map(() => ({ kind: "error", error: unparseableAnswer(200) }) as const);
+      const parts = text.split("|");
+      if (parts.length !== items.length) return items.map(() => ({ kind: "error", error: unparseableAnswer(200) }) as const);
       return parts.map((part, i) => readPart(part.trim(), items[i]!.type, provider.apiKey));
     },
 
