@@ -22,7 +22,7 @@ import {
   type RouterContext,
 } from "@solver-router/core";
 import { BODY_TOO_LARGE, MAX_BODY_BYTES, createApi, createRuntime, createWorkerHandler, jsonLogger } from "@solver-router/functions";
-import { startAcedataSandbox, startSolverv2Sandbox, startTwocaptchaSandbox } from "@solver-router/providers/sandbox";
+import { startAcedataSandbox, startSolverv2Sandbox, startTwocaptchaSandbox } from "@solver-router/sandbox";
 import { startFauxqs } from "fauxqs";
 import { ensureQueues, ensureTable } from "./bootstrap.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
