@@ -22,7 +22,7 @@ import {
   type RouterContext,
 } from "@solver-router/core";
 import { BODY_TOO_LARGE, MAX_BODY_BYTES, createApi, createRuntime, createWorkerHandler, jsonLogger } from "@solver-router/functions";
-import { startAcedataSandbox, startSolverv2Sandbox, startTwocaptchaSandbox } from "@solver-router/sandbox";
+import { startAcedataSandbox, startSolverv2Sandbox, startTwocaptchaSandbox, type TwocaptchaSandboxOptions } from "@solver-router/sandbox";
 import { startFauxqs } from "fauxqs";
 import { ensureQueues, ensureTable } from "./bootstrap.ts";
 import { startDynamoDbLocal } from "./dynamodb-local.ts";
@@ -39,6 +39,8 @@ export interface LocalStackOptions {
   demoCredits?: number;
   sweepIntervalMs?: number;
   workerConcurrency?: number;
+  /** Options for the two 2Captcha-protocol sandboxes (request limits, pingback registration, solve times). */
+  twocaptchaSandbox?: Omit<TwocaptchaSandboxOptions, "port" | "apiKey" | "name">;
 }
 
 export interface LocalStack {
@@ -78,8 +80,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     } else {
       const sandboxKey = generateApiKey();
       const [twocaptcha, solvecaptcha, acedata, solverv2] = await Promise.all([
-        startTwocaptchaSandbox({ port: 0, apiKey: sandboxKey, name: "2captcha" }),
-        startTwocaptchaSandbox({ port: 0, apiKey: sandboxKey, name: "solvecaptcha" }),
+        startTwocaptchaSandbox({ ...options.twocaptchaSandbox, port: 0, apiKey: sandboxKey, name: "2captcha" }),
+        startTwocaptchaSandbox({ ...options.twocaptchaSandbox, port: 0, apiKey: sandboxKey, name: "solvecaptcha" }),
         startAcedataSandbox({ port: 0, apiKey: sandboxKey, name: "acedata" }),
         startSolverv2Sandbox({ port: 0, apiKey: sandboxKey, name: "solverv2" }),
       ]);

@@ -2,3 +2,6 @@
 export * from "./twocaptcha-sandbox.ts";
 export * from "./acedata-sandbox.ts";
 export * from "./solverv2-sandbox.ts";
+export * from "./solve-times.ts";
+export { DOCUMENTED_TWOCAPTCHA_LIMITS, type TwocaptchaBlock, type TwocaptchaLimitCounters, type TwocaptchaLimitRules } from "./twocaptcha-limits.ts";
+export type { PingbackOutcome } from "./twocaptcha-pingback.ts";
