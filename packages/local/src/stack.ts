@@ -41,6 +41,10 @@ export interface LocalStackOptions {
   workerConcurrency?: number;
   /** Options for the two 2Captcha-protocol sandboxes (request limits, pingback registration, solve times). */
   twocaptchaSandbox?: Omit<TwocaptchaSandboxOptions, "port" | "apiKey" | "name">;
+  /** Benchmark hooks: instrument the AWS clients before first use, and hear of each worker invocation and API request. */
+  instrumentClients?: (clients: { dynamo: DynamoDBClient; sqs: SQSClient }) => void;
+  onWorkerInvocation?: (invocation: { durationMs: number; records: number }) => void;
+  onApiRequest?: (request: { durationMs: number }) => void;
 }
 
 export interface LocalStack {
@@ -95,6 +99,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const aws = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
     const clients = { dynamo: new DynamoDBClient({ ...aws, endpoint: dynamoDb.endpoint }), sqs: new SQSClient({ ...aws, endpoint: sqsEndpoint }) };
+    options.instrumentClients?.(clients);
     await ensureTable(clients.dynamo);
     const { queueUrl, dlqUrl } = await ensureQueues(clients.sqs);
     const runtime = createRuntime({
@@ -115,7 +120,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     const app = createApi(ctx, { adminKey, checkHealth: runtime.checkHealth });
-    const server = await listen(app.fetch, options.port ?? 8787);
+    const server = await listen(options.onApiRequest ? timed(app.fetch, options.onApiRequest) : app.fetch, options.port ?? 8787);
     stops.push(
       () =>
         new Promise<void>((resolve) => {
@@ -133,6 +138,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       handler: createWorkerHandler(ctx),
       concurrency: options.workerConcurrency ?? 4,
       onError: (error) => logger.error("worker loop", { error: String(error) }),
+      ...(options.onWorkerInvocation ? { onInvocation: options.onWorkerInvocation } : {}),
     });
     stops.push(() => loop.stop());
     const sweeper = setInterval(() => {
@@ -180,6 +186,18 @@ async function listen(fetch: Parameters<typeof getRequestListener>[0], port: num
     server.listen(port, "127.0.0.1", () => resolve());
   });
   return server;
+}
+
+/** The API's fetch (all its arguments passed on), telling `report` how long each request took (a benchmark hook). */
+function timed<Args extends unknown[]>(fetch: (...args: Args) => Response | Promise<Response>, report: (request: { durationMs: number }) => void) {
+  return async (...args: Args) => {
+    const started = performance.now();
+    try {
+      return await fetch(...args);
+    } finally {
+      report({ durationMs: performance.now() - started });
+    }
+  };
 }
 
 function freePort(): Promise<number> {

@@ -109,6 +109,8 @@ export interface TwocaptchaSandboxCaptchaStats {
   readyAt: number;
   /** When the upstream solved it (= readyAt); absent for a captcha that ends unsolvable. */
   solvedAt?: number;
+  /** The answer once solved (plain-text form), so a client's result can be traced back to its captcha. */
+  answer?: string;
   /** The `pingback=` URL it was submitted with. */
   pingbackUrl?: string;
   pingback?: PingbackOutcome;
@@ -387,7 +389,7 @@ export async function startTwocaptchaSandbox(options: TwocaptchaSandboxOptions =
           kind: captcha.kind,
           submittedAt: captcha.submittedAt,
           readyAt: captcha.readyAt,
-          ...(captcha.unsolvable ? {} : { solvedAt: captcha.readyAt }),
+          ...(captcha.unsolvable ? {} : { solvedAt: captcha.readyAt, answer: answerFor(captcha) }),
           ...(captcha.pingbackUrl ? { pingbackUrl: captcha.pingbackUrl } : {}),
           ...(captcha.pingback ? { pingback: { ...captcha.pingback } } : {}),
           resultRequests: [...captcha.resultRequests],

@@ -79,6 +79,7 @@ describe("twocaptcha sandbox: pingback", () => {
     const stats = sandbox!.stats()[id]!;
     expect(stats).toMatchObject({ pingbackUrl: pingbackUrl("/v2/upstream/pingback/tok-1"), pingback: { status: "sent", httpStatus: 200 } });
     expect(stats.solvedAt).toBe(stats.readyAt);
+    expect(stats.answer).toBe(`sandbox-${id}`);
     expect(stats.readyAt - stats.submittedAt).toBe(50);
   });
 
