@@ -6,13 +6,13 @@
  *
  *  MAX_USER_TURN   more than 60 in.php requests within 3 s → in.php blocked for 10 s
  *  ERROR: 1001     120 ERROR_NO_SLOT_AVAILABLE answers in one minute → account blocked 10 min
+ *  ERROR: 1003     ERROR_NO_SLOT_AVAILABLE because the queue of unsolved token captchas is full
+ *                  (the sandbox's `tokenQueueLimit`), at least 120 of them and three times the
+ *                  captchas uploaded, within one minute → account blocked 30 s
  *  ERROR: 1002     120 ERROR_ZERO_BALANCE answers in one minute → account blocked 5 min
  *  ERROR: 1004     5 requests with an incorrect key → the (one, local) IP blocked 10 min
  *  ERROR: 1005     res.php requests R > C × 20 + 1200 (C: captchas uploaded; getbalance counts
  *                  too) → account blocked 5 min; the counts start again when the block ends
- *
- * ERROR: 1003 (the reCAPTCHA queue variant of ERROR_NO_SLOT_AVAILABLE) is not modelled: the
- * sandbox has no queue of undistributed captchas.
  */
 
 export interface TwocaptchaLimitRules {
@@ -24,6 +24,7 @@ export interface TwocaptchaLimitRules {
   resPhpBlockMs: number;
   errorsPerMinute: number;
   noSlotBlockMs: number;
+  queueBlockMs: number;
   zeroBalanceBlockMs: number;
   wrongKeyMax: number;
   wrongKeyBlockMs: number;
@@ -39,6 +40,7 @@ export const DOCUMENTED_TWOCAPTCHA_LIMITS: TwocaptchaLimitRules = {
   resPhpBlockMs: 5 * 60_000,
   errorsPerMinute: 120,
   noSlotBlockMs: 10 * 60_000,
+  queueBlockMs: 30_000,
   zeroBalanceBlockMs: 5 * 60_000,
   wrongKeyMax: 5,
   wrongKeyBlockMs: 10 * 60_000,
@@ -70,6 +72,8 @@ const MINUTE_MS = 60_000;
 export class TwocaptchaLimits {
   private readonly inPhpWindow: number[] = [];
   private readonly noSlotAnswers: number[] = [];
+  private readonly queueFullAnswers: number[] = [];
+  private readonly recentUploads: number[] = [];
   private readonly zeroBalanceAnswers: number[] = [];
   private wrongKeys = 0;
   /** R and C of the res.php rule since the last 1005 block ended. */
@@ -139,20 +143,33 @@ export class TwocaptchaLimits {
   }
 
   /** in.php accepted a captcha. */
-  uploaded(): void {
+  uploaded(at: number): void {
     this.counters.uploads += 1;
     this.uploadsSinceReset += 1;
+    if (!this.rules) return;
+    this.recentUploads.push(at);
+    lastMinute(this.recentUploads, at);
   }
 
-  /** in.php answered an error that the limits count (ERROR_NO_SLOT_AVAILABLE, ERROR_ZERO_BALANCE). */
-  errorAnswered(code: string, at: number): void {
+  /**
+   * in.php answered an error that the limits count (ERROR_NO_SLOT_AVAILABLE, ERROR_ZERO_BALANCE);
+   * `queueFull` when the no-slot answer came from the full token queue.
+   */
+  errorAnswered(code: string, at: number, queueFull = false): void {
     if (!this.rules) return;
     const rules = this.rules;
     const count = (list: number[]) => {
       list.push(at);
-      while (list.length > 0 && at - list[0]! >= MINUTE_MS) list.shift();
-      return list.length;
+      return lastMinute(list, at);
     };
+    if (code === "ERROR_NO_SLOT_AVAILABLE" && queueFull) {
+      const errors = count(this.queueFullAnswers);
+      if (errors >= rules.errorsPerMinute && errors >= 3 * lastMinute(this.recentUploads, at)) {
+        this.queueFullAnswers.length = 0;
+        this.accountBlock = this.block("ERROR: 1003", at, rules.queueBlockMs);
+      }
+      return;
+    }
     if (code === "ERROR_NO_SLOT_AVAILABLE" && count(this.noSlotAnswers) >= rules.errorsPerMinute) {
       this.noSlotAnswers.length = 0;
       this.accountBlock = this.block("ERROR: 1001", at, rules.noSlotBlockMs);
@@ -192,4 +209,10 @@ export class TwocaptchaLimits {
     this.counters.blockedAnswers += 1;
     return block.code;
   }
+}
+
+/** Drops the times older than a minute before `at`; how many are left. */
+function lastMinute(times: number[], at: number): number {
+  while (times.length > 0 && at - times[0]! >= MINUTE_MS) times.shift();
+  return times.length;
 }

@@ -17,9 +17,10 @@
  * The sandbox never logs; the key is never kept in full.
  *
  * Realistic behaviour, each behind an option so tests keep fast, permissive defaults:
- *  - `enforceLimits`: the request limits of seed 004 (MAX_USER_TURN, ERROR: 1001/1002/1004/1005,
+ *  - `enforceLimits`: the request limits of seed 004 (MAX_USER_TURN, ERROR: 1001-1005,
  *    see twocaptcha-limits.ts); the counts (`limits()`, e.g. the most in.php requests seen in any
- *    3 s) are kept either way;
+ *    3 s) are kept either way; `tokenQueueLimit` answers ERROR_NO_SLOT_AVAILABLE while that many
+ *    token captchas are unsolved;
  *  - pingback (twocaptcha-pingback.ts): `pingback=` on in.php, action=add_pingback / get_pingback /
  *    del_pingback on res.php; a solved captcha's answer is POSTed to its pingback URL;
  *    `requirePingbackRegistration`, `refusePingbackRegistration` and `dropPingbackShare` make it
@@ -78,6 +79,11 @@ export interface TwocaptchaSandboxOptions {
   refusePingbackRegistration?: boolean;
   /** Share (0-1) of pingbacks silently not sent ("lost pingback" tests); drawn with `seed`. Default 0. */
   dropPingbackShare?: number;
+  /**
+   * ERROR_NO_SLOT_AVAILABLE for a token captcha while this many token captchas are unsolved (the
+   * seeds' queue limit, "usually between 50 and 100"). Default: no limit.
+   */
+  tokenQueueLimit?: number;
 }
 
 /** Seed 004's typical speeds as ranges: images 4-12 s, tokens 15-45 s. */
@@ -168,6 +174,7 @@ const PRICE_USD: Record<TwocaptchaSandboxKind, string> = {
 const SANDBOX_USER_AGENT =
   "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 const UNSOLVABLE_MARKER = "SANDBOX_UNSOLVABLE";
+const TOKEN_KINDS: ReadonlySet<TwocaptchaSandboxKind> = new Set(["recaptcha_v2", "recaptcha_v3", "turnstile"]);
 /** The local stack runs for hours: keep the newest requests only. */
 const MAX_RECORDED_REQUESTS = 20_000;
 const MIN_IMAGE_BYTES = 100;
@@ -217,10 +224,10 @@ export async function startTwocaptchaSandbox(options: TwocaptchaSandboxOptions =
     if (endpoint === "res") return result(params, at, reply);
     const submitted = submit(params, files, at);
     if ("error" in submitted) {
-      limits.errorAnswered(submitted.error, at);
+      limits.errorAnswered(submitted.error, at, submitted.queueFull);
       return reply.error(submitted.error);
     }
-    limits.uploaded();
+    limits.uploaded(at);
     return reply.ok(submitted.id, `OK|${submitted.id}`);
   };
 
@@ -231,12 +238,21 @@ export async function startTwocaptchaSandbox(options: TwocaptchaSandboxOptions =
     return undefined;
   }
 
-  function submit(params: Record<string, string>, files: Record<string, Uint8Array>, at: number): { id: string } | { error: string } {
+  function submit(
+    params: Record<string, string>,
+    files: Record<string, Uint8Array>,
+    at: number,
+  ): { id: string } | { error: string; queueFull?: boolean } {
     if (fault === "zero_balance") return { error: "ERROR_ZERO_BALANCE" };
     if (fault === "no_slot") return { error: "ERROR_NO_SLOT_AVAILABLE" };
 
     const checked = checkSubmit(params, files);
     if ("error" in checked) return checked;
+    if (options.tokenQueueLimit !== undefined && TOKEN_KINDS.has(checked.kind)) {
+      let queued = 0;
+      for (const captcha of captchas.values()) if (TOKEN_KINDS.has(captcha.kind) && captcha.readyAt > at) queued += 1;
+      if (queued >= options.tokenQueueLimit) return { error: "ERROR_NO_SLOT_AVAILABLE", queueFull: true };
+    }
 
     const id = String(nextId++);
     const captcha: Captcha = {

@@ -103,6 +103,21 @@ describe("twocaptcha sandbox: res.php limit (ERROR: 1005) and the error-count bl
     expect(sandbox!.limits().blocks.map((b) => b.code)).toEqual(["ERROR: 1001", "ERROR: 1004"]);
   });
 
+  it("tokenQueueLimit: ERROR_NO_SLOT_AVAILABLE for token captchas while the queue is full; ERROR: 1003 once those errors are ≥ 120 and ≥ 3 × uploads in a minute", async () => {
+    // Small figures, same rule: at least 5 errors and three times the uploads.
+    await start({ enforceLimits: { errorsPerMinute: 5 }, tokenQueueLimit: 2 });
+    const turnstile = { method: "turnstile", sitekey: "0x4AAAA", pageurl: "https://a.example/" };
+    expect(await submit(turnstile)).toMatch(/^OK\|\d+$/);
+    expect(await submit(turnstile)).toMatch(/^OK\|\d+$/);
+    expect(await submit(turnstile)).toBe("ERROR_NO_SLOT_AVAILABLE");
+    expect(await submit()).toMatch(/^OK\|\d+$/); // images are not in the token queue; 3 uploads now
+    for (let i = 2; i <= 9; i++) expect(await submit(turnstile)).toBe("ERROR_NO_SLOT_AVAILABLE"); // 9 errors = 3 × 3 uploads
+    expect(await submit()).toBe("ERROR: 1003");
+    now += 30_000; // the block ends, and the two tokens have been solved meanwhile
+    expect(await submit(turnstile)).toMatch(/^OK\|\d+$/);
+    expect(sandbox!.limits().blocks.map((b) => [b.code, b.until - b.from])).toEqual([["ERROR: 1003", 30_000]]);
+  });
+
   it("ERROR: 1002 after 120 ERROR_ZERO_BALANCE in a minute", async () => {
     await start({ enforceLimits: true });
     sandbox!.setFault("zero_balance");
