@@ -17,8 +17,12 @@
  * router's pingback support (ROUTER_PUBLIC_URL, per-attempt pingback URLs, add_pingback) is
  * used if it is there; the figures say what happened either way.
  *
+ * `--acceptance` checks issue 7's line and exits 1 when it is missed: with pingback ≤ 0.3 result
+ * requests per solved task and answer lag p50 ≤ 1 s; without ≤ 1.5; in the burst 0 failed and at
+ * most 60 in.php requests in any 3 s once the first block has ended.
+ *
  *   pnpm bench:flow [--tasks 150] [--rate 10] [--burst 1000] [--burst-seconds 10] [--teams 10]
- *                   [--seed 1] [--solve-scale 1] [--only pingback,no-pingback,burst]
+ *                   [--seed 1] [--solve-scale 1] [--only pingback,no-pingback,burst] [--acceptance]
  * A small run: --tasks 20 --burst 100 --burst-seconds 2 --solve-scale 0.2
  */
 import { mkdtemp, writeFile } from "node:fs/promises";
@@ -55,6 +59,7 @@ const { values: args } = parseArgs({
     "solve-scale": { type: "string", default: "1" },
     "end-timeout-seconds": { type: "string", default: "600" },
     only: { type: "string", default: "pingback,no-pingback,burst" },
+    acceptance: { type: "boolean", default: false },
   },
 });
 
@@ -88,9 +93,37 @@ console.log(
 );
 
 let exitCode = 0;
-if (runs.has("pingback")) await guarded(() => mixRun("pingback available", {}));
-if (runs.has("no-pingback")) await guarded(() => mixRun("pingback unavailable (add_pingback refused)", { refusePingbackRegistration: true }));
-if (runs.has("burst")) await guarded(burstRun);
+/** Issue 7's acceptance lines that were missed (checked with --acceptance). */
+const breaches: string[] = [];
+const check = (ok: boolean, breach: string) => {
+  if (args.acceptance && !ok) breaches.push(breach);
+};
+if (runs.has("pingback")) {
+  await guarded(async () => {
+    const { perSolved, lagP50 } = await mixRun("pingback available", {});
+    check(perSolved <= 0.3, `with pingback: ${round(perSolved, 2)} result requests per solved task > 0.3`);
+    check(lagP50 <= 1_000, `with pingback: answer lag p50 ${fmtMs(lagP50)} > 1 s`);
+  });
+}
+if (runs.has("no-pingback")) {
+  await guarded(async () => {
+    const { perSolved } = await mixRun("pingback unavailable (add_pingback refused)", { refusePingbackRegistration: true });
+    check(perSolved <= 1.5, `without pingback: ${round(perSolved, 2)} result requests per solved task > 1.5`);
+  });
+}
+if (runs.has("burst")) {
+  await guarded(async () => {
+    const { failed, maxAfterLearning } = await burstRun();
+    check(failed === 0, `burst: ${failed} tasks failed`);
+    check(maxAfterLearning <= 60, `burst: ${maxAfterLearning} in.php requests within 3 s once the limit was known`);
+  });
+}
+if (breaches.length > 0) {
+  console.log(`\nFAIL (issue 7 acceptance): ${breaches.join("; ")}`);
+  exitCode ||= 1;
+} else if (args.acceptance && exitCode === 0) {
+  console.log("\nPASS: issue 7's acceptance lines hold");
+}
 process.exit(exitCode);
 
 async function guarded(run: () => Promise<void>) {
@@ -104,6 +137,7 @@ async function guarded(run: () => Promise<void>) {
 
 async function mixRun(title: string, sandboxOptions: Partial<TwocaptchaSandboxOptions>) {
   const tasks = realisticMix(mixTasks, seed);
+  const measured = { perSolved: Number.NaN, lagP50: Number.NaN };
   await withStack(sandboxOptions, async ({ sandbox, submitPaced, receiver }) => {
     console.log(`\n── ${title}: ${tasks.length} tasks of the realistic mix at ${mixRate}/s ──`);
     const { taskIds, refused, firstSubmitAt } = await submitPaced(tasks, mixRate);
@@ -137,11 +171,15 @@ async function mixRun(title: string, sandboxOptions: Partial<TwocaptchaSandboxOp
       ]),
     );
     printFailures(results);
+    measured.perSolved = completed.length ? resultRequests.length / completed.length : Number.POSITIVE_INFINITY;
+    measured.lagP50 = percentile(lags.router, 50);
   });
+  return measured;
 }
 
 async function burstRun() {
   const tasks: MixTask[] = Array.from({ length: burstTasks }, (_, i) => ({ type: "ImageToTextTask", body: taskBody("ImageToTextTask", i) }));
+  const measured = { failed: Number.NaN, maxAfterLearning: Number.NaN };
   await withStack({}, async ({ sandbox, submitPaced, receiver }) => {
     console.log(`\n── burst: ${burstTasks} image tasks within ${burstSeconds} s from ${teamCount} teams, one account, 60 in.php per 3 s enforced ──`);
     const { taskIds, refused, firstSubmitAt } = await submitPaced(tasks, burstTasks / burstSeconds);
@@ -150,6 +188,8 @@ async function burstRun() {
     const completed = results.filter((r) => r.status === "completed");
     const limits = sandbox.limits();
     const firstBlockEnd = limits.blocks.find((b) => b.code === "MAX_USER_TURN")?.until;
+    measured.failed = taskIds.length - completed.length;
+    measured.maxAfterLearning = firstBlockEnd === undefined ? limits.maxInPhpPerWindow : maxInPhpPer3s(sandbox, firstBlockEnd);
 
     console.log(
       table([
@@ -168,6 +208,7 @@ async function burstRun() {
     );
     printFailures(results);
   });
+  return measured;
 }
 
 interface StackRun {
