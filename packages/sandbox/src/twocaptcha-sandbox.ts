@@ -5,7 +5,8 @@
  *
  *  in.php   POST (urlencoded, multipart/form-data or JSON body) or GET query
  *           → OK|<id>  /  {"status":1,"request":"<id>"}   or an error code
- *  res.php  GET or POST: action=get (id= or ids=), get2, reportgood, reportbad, getbalance
+ *  res.php  GET or POST: action=get (id= or ids=), get2, reportgood, reportbad, getbalance,
+ *           add_pingback, get_pingback, del_pingback
  *           → CAPCHA_NOT_READY until solved, then OK|<answer> (JSON: {"status":1,"request":…},
  *             Turnstile adds "useragent")
  *
@@ -86,7 +87,7 @@ export interface TwocaptchaSandboxOptions {
   tokenQueueLimit?: number;
 }
 
-/** Seed 004's typical speeds as ranges: images 4-12 s, tokens 15-45 s. */
+/** Realistic solve times as ranges (seed 001 lists typical speeds per type): images 4-12 s, tokens 15-45 s. */
 export const REALISTIC_TWOCAPTCHA_SOLVE_TIMES: Readonly<Record<TwocaptchaSandboxKind, SolveTimeRange>> = {
   normal: REALISTIC_IMAGE_SOLVE_MS,
   text: REALISTIC_IMAGE_SOLVE_MS,
@@ -115,7 +116,7 @@ export interface TwocaptchaSandboxCaptchaStats {
   readyAt: number;
   /** When the upstream solved it (= readyAt); absent for a captcha that ends unsolvable. */
   solvedAt?: number;
-  /** The answer once solved (plain-text form), so a client's result can be traced back to its captcha. */
+  /** The answer it gives once solved (plain-text form), so a client's result can be traced back to its captcha. */
   answer?: string;
   /** The `pingback=` URL it was submitted with. */
   pingbackUrl?: string;
