@@ -20,7 +20,7 @@ export type PingbackOutcome =
   | { status: "unregistered" }
   | { status: "not_solved" };
 
-export const MAX_PINGBACK_ADDRESSES = 100;
+const MAX_PINGBACK_ADDRESSES = 100;
 
 /** The registered pingback addresses of one account. */
 export class PingbackRegistry {
@@ -52,7 +52,7 @@ export class PingbackRegistry {
 }
 
 /** The lower-case host name of `http://host/…`, `host/…` or `host`, without the port. */
-export function hostOf(addr: string): string | undefined {
+function hostOf(addr: string): string | undefined {
   const trimmed = addr.trim();
   if (trimmed === "") return undefined;
   try {
