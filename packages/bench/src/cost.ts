@@ -7,9 +7,9 @@
  * the table reports, SQS requests (64 KB chunks) by operation, Lambda invocations (worker
  * batches; each API request counts as an API invocation) and GB-seconds from the measured
  * handler time × the memory in infra/, upstream requests and API requests. Prints the AWS bill
- * per million tasks at issue 8's prices; exits 1 when a threshold given on the command line is
+ * per million tasks at the list prices in prices.ts; exits 1 when a threshold given on the command line is
  * exceeded (--max-usd, --max-write-units, --max-sqs, --max-invocations, or --acceptance for
- * issue 8's line: ≤ 12 write units, ≤ 8 SQS requests, ≤ 3 invocations, ≤ $15 per million).
+ * the target line: ≤ 12 write units, ≤ 8 SQS requests, ≤ 3 invocations, ≤ $15 per million).
  *
  * The sandboxes answer quickly by default (cost hardly depends on wall time); with
  * `--solve-times realistic` the 2Captcha-protocol sandboxes take 4-12 s for images and 15-45 s for
@@ -142,7 +142,7 @@ try {
       ["upstream requests", round((upstreamRequests() - upstreamBefore) / n), upstreamRequests() - upstreamBefore, "", ""],
     ]),
   );
-  console.log("\nAWS bill per million tasks (issue 8 list prices, us-east-1 on-demand, Lambda arm64)");
+  console.log("\nAWS bill per million tasks (list prices: us-east-1 on-demand, Lambda arm64)");
   console.log(
     table([
       ["service", "USD"],

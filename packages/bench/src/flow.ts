@@ -1,6 +1,6 @@
 /**
  * `pnpm bench:flow`: how the router talks to one 2Captcha-protocol account that behaves like the
- * service — seed 004's request limits enforced, pingback only to registered hosts, realistic
+ * service — the documented request limits enforced, pingback only to registered hosts, realistic
  * solve times (images 4-12 s, tokens 15-45 s, drawn from a seed) — in three runs, each on a
  * fresh local stack whose only provider is that sandbox:
  *
@@ -17,7 +17,7 @@
  * router's pingback support (ROUTER_PUBLIC_URL, per-attempt pingback URLs, add_pingback) is
  * used if it is there; the figures say what happened either way.
  *
- * `--acceptance` checks issue 7's line and exits 1 when it is missed: with pingback ≤ 0.3 result
+ * `--acceptance` checks the flow-control targets and exits 1 when it is missed: with pingback ≤ 0.3 result
  * requests per solved task and answer lag p50 ≤ 1 s; without ≤ 1.5; in the burst 0 failed and at
  * most 60 in.php requests in any 3 s once the first block has ended.
  *
@@ -88,12 +88,12 @@ const solveTimes = Object.fromEntries(
 ) as Record<TwocaptchaSandboxKind, SolveTimeRange>;
 
 console.log(
-  `bench:flow — seed ${seed}; one 2Captcha-protocol sandbox account: seed 004's limits enforced, pingback registration required, ` +
+  `bench:flow — seed ${seed}; one 2Captcha-protocol sandbox account: documented limits enforced, pingback registration required, ` +
     `solve times images ${fmtRange(solveTimes.normal)}, tokens ${fmtRange(solveTimes.recaptcha_v2)}`,
 );
 
 let exitCode = 0;
-/** Issue 7's acceptance lines that were missed (checked with --acceptance). */
+/** The flow-control targets that were missed (checked with --acceptance). */
 const breaches: string[] = [];
 const check = (ok: boolean, breach: string) => {
   if (args.acceptance && !ok) breaches.push(breach);
@@ -119,10 +119,10 @@ if (runs.has("burst")) {
   });
 }
 if (breaches.length > 0) {
-  console.log(`\nFAIL (issue 7 acceptance): ${breaches.join("; ")}`);
+  console.log(`\nFAIL (flow-control targets): ${breaches.join("; ")}`);
   exitCode ||= 1;
 } else if (args.acceptance && exitCode === 0) {
-  console.log("\nPASS: issue 7's acceptance lines hold");
+  console.log("\nPASS: every flow-control target holds");
 }
 process.exit(exitCode);
 

@@ -7,7 +7,7 @@
  * request rate limit). Prints accepted submits/s, latency p50/p90/p99/max of accepted submits,
  * every other answer by status, then waits until every accepted task has ended (results through
  * `callback_url` to a local receiver) and says so. Exits 1 when a threshold given is missed
- * (--min-rps, --max-p99-ms; --acceptance is issue 8's line: ≥ 300/s, p99 ≤ 250 ms) or when a
+ * (--min-rps, --max-p99-ms; --acceptance is the target line: ≥ 300/s, p99 ≤ 250 ms) or when a
  * task does not end.
  *
  *   pnpm bench:load [--duration 20] [--connections 64] [--teams 10] [--seed 1] [--min-rps 300] [--max-p99-ms 250]

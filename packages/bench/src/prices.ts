@@ -1,5 +1,5 @@
 /**
- * The AWS list prices issue 8 fixes for the cost model (us-east-1, on-demand, arm64 Lambda),
+ * The AWS list prices the cost model uses (us-east-1, on-demand, arm64 Lambda),
  * and the Lambda memory sizes read from infra/ so the model follows the deployed configuration.
  */
 import { readFileSync } from "node:fs";

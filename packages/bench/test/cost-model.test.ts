@@ -1,4 +1,4 @@
-// The cost model's arithmetic with issue 8's prices, the Lambda memory read from infra/, and the
+// The cost model's arithmetic at the list prices, the Lambda memory read from infra/, and the
 // fixed mix (same seed, same tasks; shares as declared).
 import { describe, expect, it } from "vitest";
 import { REALISTIC_MIX, realisticMix } from "../src/mix.ts";
@@ -6,7 +6,7 @@ import { billPerMillionTasks, infraMemoryMb } from "../src/prices.ts";
 import { percentile } from "../src/stats.ts";
 
 describe("cost model", () => {
-  it("bills per million tasks at issue 8's list prices", () => {
+  it("bills per million tasks at the list prices", () => {
     const bill = billPerMillionTasks({ writeUnits: 12, readUnits: 8, sqsRequests: 8, lambdaInvocations: 3, lambdaGbSeconds: 0.15, apiRequests: 1 });
     expect(bill.dynamo).toBeCloseTo(12 * 0.625 + 8 * 0.125, 9); // 8.5
     expect(bill.sqs).toBeCloseTo(3.2, 9);

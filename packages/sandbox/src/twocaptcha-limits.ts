@@ -1,5 +1,5 @@
 /**
- * The request limits seed 004 documents for the 2Captcha protocol ("Request limits" and its
+ * The request limits the 2Captcha API documentation sets for its protocol ("Request limits" and its
  * table of error codes), for one sandbox account. The sandbox always measures (the most in.php
  * requests seen in any 3 s window, the res.php count against the uploads); it answers with
  * the documented blocks only when the limits are enforced:
@@ -30,7 +30,7 @@ export interface TwocaptchaLimitRules {
   wrongKeyBlockMs: number;
 }
 
-/** The figures as seed 004 gives them. */
+/** The figures as the 2Captcha API documentation gives them. */
 export const DOCUMENTED_TWOCAPTCHA_LIMITS: TwocaptchaLimitRules = {
   inPhpMaxPerWindow: 60,
   inPhpWindowMs: 3_000,

@@ -1,13 +1,13 @@
 /**
- * Pingback for the 2Captcha-protocol sandbox, as seed 004 ("Pingback (callback)", "Manage
- * pingback addresses") and seed 002 describe it:
+ * Pingback for the 2Captcha-protocol sandbox, as the 2Captcha API documentation ("Pingback
+ * (callback)", "Manage pingback addresses") and its older API description describe it:
  *  - addresses are registered with res.php?action=add_pingback&addr=…, listed with
  *    get_pingback and removed with del_pingback (addr=all removes every one); at most 100;
  *  - only the domain/IP of an address counts ("you only need to register a domain/IP instead
  *    of full URL"), so any URL on a registered host may be used as `pingback=`;
  *  - once a captcha is solved, an HTTP POST with urlencoded `id=<captcha id>&code=<answer>`
  *    goes to its pingback URL; answers for URLs whose host is not registered are not sent
- *    when registration is required (seed 002: "the answer will be returned to the address of
+ *    when registration is required (the older description: "the answer will be returned to the address of
  *    your choice, if it has previously been properly registered").
  */
 

@@ -18,7 +18,7 @@
  * The sandbox never logs; the key is never kept in full.
  *
  * Realistic behaviour, each behind an option so tests keep fast, permissive defaults:
- *  - `enforceLimits`: the request limits of seed 004 (MAX_USER_TURN, ERROR: 1001-1005,
+ *  - `enforceLimits`: the documented request limits (MAX_USER_TURN, ERROR: 1001-1005,
  *    see twocaptcha-limits.ts); the counts (`limits()`, e.g. the most in.php requests seen in any
  *    3 s) are kept either way; `tokenQueueLimit` answers ERROR_NO_SLOT_AVAILABLE while that many
  *    token captchas are unsolved;
@@ -72,7 +72,7 @@ export interface TwocaptchaSandboxOptions {
   solveTimeRangesMs?: Partial<Record<TwocaptchaSandboxKind, SolveTimeRange>>;
   /** Seed for the drawn solve times and the dropped pingbacks; default 1. */
   seed?: number;
-  /** Answer with seed 004's request-limit blocks (true: the documented figures). Default false: only count. */
+  /** Answer with the documented request-limit blocks (true: the documented figures). Default false: only count. */
   enforceLimits?: boolean | Partial<TwocaptchaLimitRules>;
   /** Send pingbacks only to hosts registered with add_pingback, as the service does. Default false: to any pingback URL. */
   requirePingbackRegistration?: boolean;
@@ -87,7 +87,7 @@ export interface TwocaptchaSandboxOptions {
   tokenQueueLimit?: number;
 }
 
-/** Realistic solve times as ranges (seed 001 lists typical speeds per type): images 4-12 s, tokens 15-45 s. */
+/** Realistic solve times as ranges (SolveCaptcha's documentation lists typical speeds per type): images 4-12 s, tokens 15-45 s. */
 export const REALISTIC_TWOCAPTCHA_SOLVE_TIMES: Readonly<Record<TwocaptchaSandboxKind, SolveTimeRange>> = {
   normal: REALISTIC_IMAGE_SOLVE_MS,
   text: REALISTIC_IMAGE_SOLVE_MS,

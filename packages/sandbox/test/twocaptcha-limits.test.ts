@@ -1,4 +1,4 @@
-// The 2Captcha-protocol sandbox's request limits, over HTTP, with a fake clock: seed 004's
+// The 2Captcha-protocol sandbox's request limits, over HTTP, with a fake clock: the documented
 // "Request limits" table (MAX_USER_TURN for 10 s after more than 60 in.php requests within 3 s,
 // ERROR: 1005 when res.php requests R > C × 20 + 1200, ERROR: 1001 / 1002 / 1004).
 import { afterEach, describe, expect, it } from "vitest";

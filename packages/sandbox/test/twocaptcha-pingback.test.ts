@@ -1,6 +1,6 @@
 // The 2Captcha-protocol sandbox's pingback, over HTTP with a real receiver: registration with
 // res.php?action=add_pingback / get_pingback / del_pingback, and the urlencoded POST of
-// `id=…&code=…` to the captcha's pingback URL once it is solved (seed 004, "Pingback").
+// `id=…&code=…` to the captcha's pingback URL once it is solved (the 2Captcha API documentation, "Pingback").
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
