@@ -5,7 +5,7 @@
  * Money is compared as integer micro-credits.
  */
 import { generateApiKey } from "@solver-router/core";
-import { startTwocaptchaSandbox, type TwocaptchaSandbox } from "@solver-router/providers/sandbox";
+import { startTwocaptchaSandbox, type TwocaptchaSandbox } from "@solver-router/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTeam,

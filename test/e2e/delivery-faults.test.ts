@@ -24,7 +24,7 @@ import {
   type WorkQueue,
 } from "@solver-router/core";
 import { createWorkerHandler } from "@solver-router/functions";
-import { startTwocaptchaSandbox, type TwocaptchaSandbox } from "@solver-router/providers/sandbox";
+import { startTwocaptchaSandbox, type TwocaptchaSandbox } from "@solver-router/sandbox";
 import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {

@@ -5,7 +5,7 @@
  * (OpenAPI document, health, pricing without auth, list order and paging, delete).
  */
 import { attemptWindowSeconds, generateApiKey, mulberry32, TASK_TYPES, taskDeadlineSeconds } from "@solver-router/core";
-import { startTwocaptchaSandbox, type TwocaptchaSandbox } from "@solver-router/providers/sandbox";
+import { startTwocaptchaSandbox, type TwocaptchaSandbox } from "@solver-router/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTeam,

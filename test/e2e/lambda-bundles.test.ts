@@ -16,7 +16,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { generateApiKey } from "@solver-router/core";
-import { startTwocaptchaSandbox, type TwocaptchaSandbox } from "@solver-router/providers/sandbox";
+import { startTwocaptchaSandbox, type TwocaptchaSandbox } from "@solver-router/sandbox";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, EventBridgeEvent, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HANDLERS, type HandlerName } from "../../infra/handlers.ts";

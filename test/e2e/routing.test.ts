@@ -24,7 +24,7 @@ import {
   type AcedataSandbox,
   type Solverv2Sandbox,
   type TwocaptchaSandbox,
-} from "@solver-router/providers/sandbox";
+} from "@solver-router/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   client,

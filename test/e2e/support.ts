@@ -9,7 +9,7 @@ import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TaskType } from "@solver-router/core";
-import type { TwocaptchaRecordedRequest, TwocaptchaSandbox } from "@solver-router/providers/sandbox";
+import type { TwocaptchaRecordedRequest, TwocaptchaSandbox } from "@solver-router/sandbox";
 // The SQS client is a dependency of @solver-router/local, not of the workspace root: import it from there.
 import { SendMessageCommand, SQSClient } from "../../packages/local/node_modules/@aws-sdk/client-sqs";
 export {

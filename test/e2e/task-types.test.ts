@@ -7,7 +7,7 @@
  * schedule's first wait; never more than 20 result requests per captcha).
  */
 import { firstWaitSeconds, generateApiKey, type TaskType } from "@solver-router/core";
-import { startTwocaptchaSandbox, type TwocaptchaSandbox, type TwocaptchaSandboxKind } from "@solver-router/providers/sandbox";
+import { startTwocaptchaSandbox, type TwocaptchaSandbox, type TwocaptchaSandboxKind } from "@solver-router/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createTeam,

@@ -17,6 +17,8 @@ const stack = await startLocalStack({
   ...(process.env.ROUTER_ADMIN_KEY ? { adminKey: process.env.ROUTER_ADMIN_KEY } : {}),
   ...(process.env.ROUTER_PROVIDERS_FILE ? { providersFile: process.env.ROUTER_PROVIDERS_FILE } : {}),
   ...(process.env.ROUTER_EXPLORATION_SHARE ? { explorationShare: Number(process.env.ROUTER_EXPLORATION_SHARE) } : {}),
+  // The 2Captcha-protocol sandboxes behave like the service: its request limits, pingback only to registered hosts.
+  twocaptchaSandbox: { enforceLimits: true, requirePingbackRegistration: true },
 });
 
 const lines = [

@@ -33,7 +33,7 @@ import {
   createWorkerHandler,
   jsonLogger,
 } from "@solver-router/functions";
-import { startAcedataSandbox, startSolverv2Sandbox, startTwocaptchaSandbox } from "@solver-router/providers/sandbox";
+import { startAcedataSandbox, startSolverv2Sandbox, startTwocaptchaSandbox, type TwocaptchaSandboxOptions } from "@solver-router/sandbox";
 import { startFauxqs } from "fauxqs";
 import { ensureQueues, ensureTable } from "./bootstrap.ts";
 import {
@@ -80,6 +80,12 @@ export interface LocalStackOptions {
   publicUrl?: string | false;
   /** false: no worker loop and no sweeper; the caller handles the queue (the Lambda bundle test invokes the bundled worker). */
   worker?: boolean;
+  /** Options for the two 2Captcha-protocol sandboxes (request limits, pingback registration, solve times). */
+  twocaptchaSandbox?: Omit<TwocaptchaSandboxOptions, "port" | "apiKey" | "name">;
+  /** Benchmark hooks: instrument the AWS clients before first use, and hear of each worker invocation and API request. */
+  instrumentClients?: (clients: { dynamo: DynamoDBClient; sqs: SQSClient }) => void;
+  onWorkerInvocation?: (invocation: { durationMs: number; records: number }) => void;
+  onApiRequest?: (request: { durationMs: number }) => void;
 }
 
 export interface LocalStack {
@@ -133,8 +139,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     } else {
       const sandboxKey = generateApiKey();
       const [twocaptcha, solvecaptcha, acedata, solverv2] = await Promise.all([
-        startTwocaptchaSandbox({ port: 0, apiKey: sandboxKey, name: "2captcha" }),
-        startTwocaptchaSandbox({ port: 0, apiKey: sandboxKey, name: "solvecaptcha" }),
+        startTwocaptchaSandbox({ ...options.twocaptchaSandbox, port: 0, apiKey: sandboxKey, name: "2captcha" }),
+        startTwocaptchaSandbox({ ...options.twocaptchaSandbox, port: 0, apiKey: sandboxKey, name: "solvecaptcha" }),
         startAcedataSandbox({ port: 0, apiKey: sandboxKey, name: "acedata" }),
         startSolverv2Sandbox({ port: 0, apiKey: sandboxKey, name: "solverv2" }),
       ]);
@@ -150,6 +156,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamo: new DynamoDBClient({ region: LOCAL_REGION, credentials: dynamodbCredentials, endpoint: dynamoDb.endpoint }),
       sqs: new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: sqsEndpoint }),
     };
+    options.instrumentClients?.(clients);
     await ensureTable(clients.dynamo);
     const { queueUrl, dlqUrl } = await ensureQueues(clients.sqs);
     const runtime = createRuntime({
@@ -175,7 +182,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (dataDir) await requeueOpenTasks(ctx);
 
     const app = createApi(ctx, { adminKey, checkHealth: runtime.checkHealth, ...(runtime.deadLetters ? { deadLetters: runtime.deadLetters } : {}) });
-    const server = await listen(app.fetch, options.port ?? 8787);
+    const server = await listen(options.onApiRequest ? timed(app.fetch, options.onApiRequest) : app.fetch, options.port ?? 8787);
     stops.push(
       () =>
         new Promise<void>((resolve) => {
@@ -207,6 +214,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         concurrency: options.workerConcurrency ?? 4,
         ...(options.workerBatchWindowMs !== undefined ? { batchWindowMs: options.workerBatchWindowMs } : {}),
         onError: (error) => logger.error("worker loop", { error: String(error) }),
+        ...(options.onWorkerInvocation ? { onInvocation: options.onWorkerInvocation } : {}),
       });
       stops.push(() => loop.stop());
       const sweeper = setInterval(() => {
@@ -269,6 +277,18 @@ async function listen(fetch: Parameters<typeof getRequestListener>[0], port: num
     server.listen(port, "127.0.0.1", () => resolve());
   });
   return server;
+}
+
+/** The API's fetch (all its arguments passed on), telling `report` how long each request took (a benchmark hook). */
+function timed<Args extends unknown[]>(fetch: (...args: Args) => Response | Promise<Response>, report: (request: { durationMs: number }) => void) {
+  return async (...args: Args) => {
+    const started = performance.now();
+    try {
+      return await fetch(...args);
+    } finally {
+      report({ durationMs: performance.now() - started });
+    }
+  };
 }
 
 function freePort(): Promise<number> {

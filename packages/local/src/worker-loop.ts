@@ -25,6 +25,8 @@ export function startWorkerLoop(options: {
   /** How long a batch may gather messages after the first arrived (default 200 ms). */
   batchWindowMs?: number;
   onError?: (error: unknown) => void;
+  /** Told after each handler call (one Lambda invocation): how long it took and how many records it got. */
+  onInvocation?: (invocation: { durationMs: number; records: number }) => void;
 }): WorkerLoop {
   let running = true;
   const abort = new AbortController();
@@ -68,7 +70,9 @@ export function startWorkerLoop(options: {
         const Messages = await gather();
         if (Messages.length === 0) continue;
         const event: SQSEvent = { Records: Messages.map((m) => toRecord(m, options.queueArn)) };
+        const started = performance.now();
         const response = await options.handler(event);
+        options.onInvocation?.({ durationMs: performance.now() - started, records: Messages.length });
         const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
         const done = Messages.filter((m) => !failed.has(m.MessageId!));
         for (let i = 0; i < done.length; i += 10) {

@@ -1,6 +1,6 @@
 /**
- * Reading JSON whose shape is not known yet, shared by the adapters (upstream answers) and the
- * sandboxes (request bodies): neither may throw on a body that is not JSON.
+ * Reading JSON whose shape is not known yet, shared by the adapters (upstream answers): none may
+ * throw on a body that is not JSON.
  */
 
 /** The text as JSON, or undefined when it is not JSON (an HTML error page, say). */

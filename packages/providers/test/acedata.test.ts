@@ -4,7 +4,7 @@ import { ACEDATA_PATH, acedataAdapter, createAcedataAdapter } from "../src/aceda
 import { parseBox } from "../src/acedata/box.ts";
 import type { FetchFn } from "../src/http/upstream-client.ts";
 import { imageSize } from "../src/acedata/image-size.ts";
-import { startAcedataSandbox, type AcedataSandbox } from "../src/sandbox/acedata-sandbox.ts";
+import { startAcedataSandbox, type AcedataSandbox } from "@solver-router/sandbox";
 import { cannedFetch, errorChecks, IMAGE, providerFactory } from "./support.ts";
 
 const KEY = "ace-7f3c9e1d2b4a58607f3c9e1d2b4a5860";

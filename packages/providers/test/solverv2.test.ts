@@ -7,7 +7,7 @@ import {
   solverv2SandboxToken,
   startSolverv2Sandbox,
   type Solverv2Sandbox,
-} from "../src/sandbox/solverv2-sandbox.ts";
+} from "@solver-router/sandbox";
 import { cannedFetch, errorChecks, IMAGE, providerFactory } from "./support.ts";
 
 const KEY = "sv2-0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f";

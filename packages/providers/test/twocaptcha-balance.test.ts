@@ -2,7 +2,7 @@
 // sandbox over HTTP, and the answer shapes the sandbox does not produce (plain text, HTML pages).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTwocaptchaAdapter, twocaptchaAdapter } from "../src/twocaptcha/adapter.ts";
-import { startTwocaptchaSandbox, type TwocaptchaSandbox } from "../src/sandbox/twocaptcha-sandbox.ts";
+import { startTwocaptchaSandbox, type TwocaptchaSandbox } from "@solver-router/sandbox";
 import { cannedFetch, errorChecks, providerFactory } from "./support.ts";
 
 const KEY = "0123456789abcdef0123456789abcdef";

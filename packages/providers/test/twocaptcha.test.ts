@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PollOutcome, Provider, TaskType, UnifiedTask, UpstreamError } from "@solver-router/core";
 import { createTwocaptchaAdapter, twocaptchaAdapter } from "../src/twocaptcha/adapter.ts";
-import { startTwocaptchaSandbox, type TwocaptchaSandbox } from "../src/sandbox/twocaptcha-sandbox.ts";
+import { startTwocaptchaSandbox, type TwocaptchaSandbox } from "@solver-router/sandbox";
 import { providerFactory } from "./support.ts";
 
 const KEY = "0123456789abcdef0123456789abcdef";

@@ -5,7 +5,8 @@
  *
  *  in.php   POST (urlencoded, multipart/form-data or JSON body) or GET query
  *           → OK|<id>  /  {"status":1,"request":"<id>"}   or an error code
- *  res.php  GET or POST: action=get (id= or ids=), get2, reportgood, reportbad, getbalance
+ *  res.php  GET or POST: action=get (id= or ids=), get2, reportgood, reportbad, getbalance,
+ *           add_pingback, get_pingback, del_pingback
  *           → CAPCHA_NOT_READY until solved, then OK|<answer> (JSON: {"status":1,"request":…},
  *             Turnstile adds "useragent")
  *
@@ -16,14 +17,31 @@
  * (first check after 5 s / 15 s, at most 20 result requests per captcha).
  * The sandbox never logs; the key is never kept in full.
  *
+ * Realistic behaviour, each behind an option so tests keep fast, permissive defaults:
+ *  - `enforceLimits`: the documented request limits (MAX_USER_TURN, ERROR: 1001-1005,
+ *    see twocaptcha-limits.ts); the counts (`limits()`, e.g. the most in.php requests seen in any
+ *    3 s) are kept either way; `tokenQueueLimit` answers ERROR_NO_SLOT_AVAILABLE while that many
+ *    token captchas are unsolved;
+ *  - pingback (twocaptcha-pingback.ts): `pingback=` on in.php, action=add_pingback / get_pingback /
+ *    del_pingback on res.php; a solved captcha's answer is POSTed to its pingback URL;
+ *    `requirePingbackRegistration`, `refusePingbackRegistration` and `dropPingbackShare` make it
+ *    strict, unavailable or lossy;
+ *  - `solveTimeRangesMs` + `seed`: solve times drawn per kind (REALISTIC_TWOCAPTCHA_SOLVE_TIMES);
+ *    `stats()` tells when each captcha was solved, to measure how late the router learns it.
+ *
  * Test hook: a captcha whose googlekey / sitekey / textcaptcha / textinstructions contains
  * "SANDBOX_UNSOLVABLE" answers ERROR_CAPTCHA_UNSOLVABLE once its solve time has passed
  * (for fallback tests without switching the whole sandbox to a fault).
  */
 import { createHash } from "node:crypto";
 import { Hono, type Context } from "hono";
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { shorten } from "./record.ts";
 import { serveSandbox } from "./serve.ts";
+import { REALISTIC_IMAGE_SOLVE_MS, REALISTIC_TOKEN_SOLVE_MS, solveTimeDrawer, type SolveTimeRange } from "./solve-times.ts";
+import { DOCUMENTED_TWOCAPTCHA_LIMITS, TwocaptchaLimits, type TwocaptchaLimitCounters, type TwocaptchaLimitRules } from "./twocaptcha-limits.ts";
+import { PingbackRegistry, sendPingback, type PingbackOutcome } from "./twocaptcha-pingback.ts";
 
 /** The kinds of captcha the sandbox tells apart (the protocol's methods it implements). */
 export type TwocaptchaSandboxKind = "normal" | "text" | "coordinates" | "recaptcha_v2" | "recaptcha_v3" | "turnstile";
@@ -50,7 +68,34 @@ export interface TwocaptchaSandboxOptions {
   balance?: number;
   /** The clock, for tests; default Date.now. */
   now?: () => number;
+  /** Solve times drawn per kind from these ranges (with `seed`); kinds without a range keep `solveAfterMs`. */
+  solveTimeRangesMs?: Partial<Record<TwocaptchaSandboxKind, SolveTimeRange>>;
+  /** Seed for the drawn solve times and the dropped pingbacks; default 1. */
+  seed?: number;
+  /** Answer with the documented request-limit blocks (true: the documented figures). Default false: only count. */
+  enforceLimits?: boolean | Partial<TwocaptchaLimitRules>;
+  /** Send pingbacks only to hosts registered with add_pingback, as the service does. Default false: to any pingback URL. */
+  requirePingbackRegistration?: boolean;
+  /** add_pingback answers ERROR_IP_ADDRES: pingback is unavailable to the client. */
+  refusePingbackRegistration?: boolean;
+  /** Share (0-1) of pingbacks silently not sent ("lost pingback" tests); drawn with `seed`. Default 0. */
+  dropPingbackShare?: number;
+  /**
+   * ERROR_NO_SLOT_AVAILABLE for a token captcha while this many token captchas are unsolved (the
+   * seeds' queue limit, "usually between 50 and 100"). Default: no limit.
+   */
+  tokenQueueLimit?: number;
 }
+
+/** Realistic solve times as ranges (SolveCaptcha's documentation lists typical speeds per type): images 4-12 s, tokens 15-45 s. */
+export const REALISTIC_TWOCAPTCHA_SOLVE_TIMES: Readonly<Record<TwocaptchaSandboxKind, SolveTimeRange>> = {
+  normal: REALISTIC_IMAGE_SOLVE_MS,
+  text: REALISTIC_IMAGE_SOLVE_MS,
+  coordinates: REALISTIC_IMAGE_SOLVE_MS,
+  recaptcha_v2: REALISTIC_TOKEN_SOLVE_MS,
+  recaptcha_v3: REALISTIC_TOKEN_SOLVE_MS,
+  turnstile: REALISTIC_TOKEN_SOLVE_MS,
+};
 
 export interface TwocaptchaRecordedRequest {
   path: string;
@@ -67,8 +112,15 @@ export interface TwocaptchaSandboxCaptchaStats {
   method: string;
   kind: TwocaptchaSandboxKind;
   submittedAt: number;
-  /** When res.php starts answering with the solution. */
+  /** When res.php starts answering with the solution (or, for an unsolvable one, with the error). */
   readyAt: number;
+  /** When the upstream solved it (= readyAt); absent for a captcha that ends unsolvable. */
+  solvedAt?: number;
+  /** The answer it gives once solved (plain-text form), so a client's result can be traced back to its captcha. */
+  answer?: string;
+  /** The `pingback=` URL it was submitted with. */
+  pingbackUrl?: string;
+  pingback?: PingbackOutcome;
   /** Times of every res.php get (single or batch) that asked for this captcha. */
   resultRequests: number[];
   reports: ("good" | "bad")[];
@@ -82,6 +134,10 @@ export interface TwocaptchaSandbox {
   close(): Promise<void>;
   setFault(fault: TwocaptchaSandboxFault): void;
   stats(): Record<string, TwocaptchaSandboxCaptchaStats>;
+  /** The request-limit counts and blocks (kept whether or not the limits are enforced). */
+  limits(): TwocaptchaLimitCounters;
+  /** The registered pingback addresses. */
+  pingbackAddresses(): string[];
 }
 
 interface Captcha {
@@ -94,6 +150,8 @@ interface Captcha {
   unsolvable: boolean;
   resultRequests: number[];
   reports: ("good" | "bad")[];
+  pingbackUrl?: string;
+  pingback?: PingbackOutcome;
 }
 
 const DEFAULT_SOLVE_AFTER_MS: Record<TwocaptchaSandboxKind, number> = {
@@ -117,6 +175,7 @@ const PRICE_USD: Record<TwocaptchaSandboxKind, string> = {
 const SANDBOX_USER_AGENT =
   "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36";
 const UNSOLVABLE_MARKER = "SANDBOX_UNSOLVABLE";
+const TOKEN_KINDS: ReadonlySet<TwocaptchaSandboxKind> = new Set(["recaptcha_v2", "recaptcha_v3", "turnstile"]);
 /** The local stack runs for hours: keep the newest requests only. */
 const MAX_RECORDED_REQUESTS = 20_000;
 const MIN_IMAGE_BYTES = 100;
@@ -130,7 +189,14 @@ export async function startTwocaptchaSandbox(options: TwocaptchaSandboxOptions =
   const host = options.host ?? "127.0.0.1";
   const now = options.now ?? Date.now;
   const jsonCoordinates = options.jsonCoordinates ?? "text";
-  const solveAfter = resolveSolveAfter(options.solveAfterMs);
+  const seed = options.seed ?? 1;
+  const drawSolveTime = solveTimeDrawer(resolveSolveAfter(options.solveAfterMs), options.solveTimeRangesMs, seed);
+  const dropRandom = xoroshiro128plus(seed + 1);
+  const limits = new TwocaptchaLimits(
+    options.enforceLimits ? { ...DOCUMENTED_TWOCAPTCHA_LIMITS, ...(options.enforceLimits === true ? {} : options.enforceLimits) } : undefined,
+  );
+  const pingbacks = new PingbackRegistry();
+  const pingbackTimers = new Set<NodeJS.Timeout>();
 
   const requests: TwocaptchaRecordedRequest[] = [];
   const captchas = new Map<string, Captcha>();
@@ -147,9 +213,23 @@ export async function startTwocaptchaSandbox(options: TwocaptchaSandboxOptions =
     const reply = new Reply(c, params.json === "1" || params.json === "true", params.header_acao === "1");
 
     if (fault === "http_500") return htmlError(c, name);
+    const ipBlock = limits.ipBlocked(at);
+    if (ipBlock) return reply.error(ipBlock);
     const keyError = checkKey(params.key);
-    if (keyError) return reply.error(keyError);
-    return endpoint === "in" ? submit(params, files, at, reply) : result(params, at, reply);
+    if (keyError) {
+      limits.wrongKey(at);
+      return reply.error(keyError);
+    }
+    const block = endpoint === "in" ? limits.inPhp(at) : limits.resPhp(at);
+    if (block) return reply.error(block);
+    if (endpoint === "res") return result(params, at, reply);
+    const submitted = submit(params, files, at);
+    if ("error" in submitted) {
+      limits.errorAnswered(submitted.error, at, submitted.queueFull);
+      return reply.error(submitted.error);
+    }
+    limits.uploaded(at);
+    return reply.ok(submitted.id, `OK|${submitted.id}`);
   };
 
   function checkKey(key: string | undefined): string | undefined {
@@ -159,12 +239,21 @@ export async function startTwocaptchaSandbox(options: TwocaptchaSandboxOptions =
     return undefined;
   }
 
-  function submit(params: Record<string, string>, files: Record<string, Uint8Array>, at: number, reply: Reply) {
-    if (fault === "zero_balance") return reply.error("ERROR_ZERO_BALANCE");
-    if (fault === "no_slot") return reply.error("ERROR_NO_SLOT_AVAILABLE");
+  function submit(
+    params: Record<string, string>,
+    files: Record<string, Uint8Array>,
+    at: number,
+  ): { id: string } | { error: string; queueFull?: boolean } {
+    if (fault === "zero_balance") return { error: "ERROR_ZERO_BALANCE" };
+    if (fault === "no_slot") return { error: "ERROR_NO_SLOT_AVAILABLE" };
 
     const checked = checkSubmit(params, files);
-    if ("error" in checked) return reply.error(checked.error);
+    if ("error" in checked) return checked;
+    if (options.tokenQueueLimit !== undefined && TOKEN_KINDS.has(checked.kind)) {
+      let queued = 0;
+      for (const captcha of captchas.values()) if (TOKEN_KINDS.has(captcha.kind) && captcha.readyAt > at) queued += 1;
+      if (queued >= options.tokenQueueLimit) return { error: "ERROR_NO_SLOT_AVAILABLE", queueFull: true };
+    }
 
     const id = String(nextId++);
     const captcha: Captcha = {
@@ -172,7 +261,7 @@ export async function startTwocaptchaSandbox(options: TwocaptchaSandboxOptions =
       method: params.method || "textcaptcha",
       kind: checked.kind,
       submittedAt: at,
-      readyAt: at + solveAfter[checked.kind],
+      readyAt: at + drawSolveTime(checked.kind),
       params,
       unsolvable: [params.googlekey, params.sitekey, params.textcaptcha, params.textinstructions].some((v) =>
         v?.includes(UNSOLVABLE_MARKER),
@@ -181,7 +270,30 @@ export async function startTwocaptchaSandbox(options: TwocaptchaSandboxOptions =
       reports: [],
     };
     captchas.set(id, captcha);
-    return reply.ok(id, `OK|${id}`);
+    const pingbackUrl = params.pingback?.trim();
+    if (pingbackUrl) schedulePingback(captcha, pingbackUrl);
+    return { id };
+  }
+
+  /** At the captcha's solve time: POST its answer to the pingback URL, unless something documented stops it. */
+  function schedulePingback(captcha: Captcha, url: string) {
+    captcha.pingbackUrl = url;
+    captcha.pingback = { status: "pending" };
+    // Drawn at submission, so the same seed and order of submissions lose the same pingbacks.
+    const drop = uniformInt(dropRandom, 0, 999_999) < (options.dropPingbackShare ?? 0) * 1_000_000;
+    const timer = setTimeout(
+      () => {
+        pingbackTimers.delete(timer);
+        const current = state(captcha, captcha.readyAt);
+        if ("code" in current) captcha.pingback = { status: "not_solved" };
+        else if (options.requirePingbackRegistration && !pingbacks.allows(url)) captcha.pingback = { status: "unregistered" };
+        else if (drop) captcha.pingback = { status: "dropped", at: now() };
+        else void sendPingback(url, captcha.id, current.answer, now).then((outcome) => (captcha.pingback = outcome));
+      },
+      Math.max(0, captcha.readyAt - now()),
+    );
+    timer.unref();
+    pingbackTimers.add(timer);
   }
 
   function result(params: Record<string, string>, at: number, reply: Reply) {
@@ -198,6 +310,20 @@ export async function startTwocaptchaSandbox(options: TwocaptchaSandboxOptions =
         return get(params.id, at, reply, false);
       case "get2":
         return get(params.id, at, reply, true);
+      case "add_pingback": {
+        if (options.refusePingbackRegistration) return reply.error("ERROR_IP_ADDRES");
+        if (!params.addr?.trim() || !pingbacks.add(params.addr.trim())) return reply.error("ERROR_BAD_PARAMETERS");
+        return reply.ok("OK", "OK");
+      }
+      case "get_pingback": {
+        const list = pingbacks.list();
+        return reply.ok(list, list.join(","));
+      }
+      case "del_pingback": {
+        if (!params.addr?.trim()) return reply.error("ERROR_BAD_PARAMETERS");
+        pingbacks.remove(params.addr.trim());
+        return reply.ok("OK", "OK");
+      }
       case "reportgood":
       case "reportbad": {
         const found = lookup(params.id);
@@ -280,13 +406,22 @@ export async function startTwocaptchaSandbox(options: TwocaptchaSandboxOptions =
           kind: captcha.kind,
           submittedAt: captcha.submittedAt,
           readyAt: captcha.readyAt,
+          ...(captcha.unsolvable ? {} : { solvedAt: captcha.readyAt, answer: answerFor(captcha) }),
+          ...(captcha.pingbackUrl ? { pingbackUrl: captcha.pingbackUrl } : {}),
+          ...(captcha.pingback ? { pingback: { ...captcha.pingback } } : {}),
           resultRequests: [...captcha.resultRequests],
           reports: [...captcha.reports],
         };
       }
       return out;
     },
-    close,
+    limits: () => limits.snapshot(),
+    pingbackAddresses: () => pingbacks.list(),
+    close() {
+      for (const timer of pingbackTimers) clearTimeout(timer);
+      pingbackTimers.clear();
+      return close();
+    },
   };
 }
 

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Hono, type Context } from "hono";
-import { isRecord, parseJson } from "../json.ts";
+import { isRecord, parseJson } from "./json.ts";
 import { shorten, shortenImages } from "./record.ts";
 import { serveSandbox } from "./serve.ts";
 

@@ -1,7 +1,7 @@
 // The twocaptcha sandbox speaks the protocol as seed 004 writes it: plain text by default,
 // JSON with json=1, in.php by POST (urlencoded, multipart, JSON) or GET.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTwocaptchaSandbox, type TwocaptchaSandbox } from "../src/sandbox/twocaptcha-sandbox.ts";
+import { startTwocaptchaSandbox, type TwocaptchaSandbox } from "../src/twocaptcha-sandbox.ts";
 
 const KEY = "1abc234de56fab7c89012d34e56fa7b8";
 const IMAGE = Buffer.alloc(256, 3).toString("base64");

@@ -8,7 +8,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { Hono, type Context } from "hono";
-import { isRecord, parseJson } from "../json.ts";
+import { isRecord, parseJson } from "./json.ts";
 import { shorten, shortenImages } from "./record.ts";
 import { serveSandbox } from "./serve.ts";
 

@@ -2,7 +2,7 @@
  * What the sandboxes keep of a request: enough for a test to tell images apart, not the
  * megabytes of base64 themselves (the local stack records requests for hours).
  */
-import { isRecord } from "../json.ts";
+import { isRecord } from "./json.ts";
 
 /** The first `keep` characters and the length, e.g. `iVBORw0KGgoAAAANSUhEUgAA…(96 chars)`. */
 export function shorten(text: string, keep = 24): string {

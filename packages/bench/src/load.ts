@@ -1,0 +1,131 @@
+/**
+ * `pnpm bench:load`: how many submits per second the local stack accepts with the worker
+ * running, and how long each takes.
+ *
+ * Many concurrent keep-alive clients (undici) submit the realistic mix (mix.ts; fixed seed) as
+ * fast as they are answered for a fixed time, spread over several teams (each team has its own
+ * request rate limit). Prints accepted submits/s, latency p50/p90/p99/max of accepted submits,
+ * every other answer by status, then waits until every accepted task has ended (results through
+ * `callback_url` to a local receiver) and says so. Exits 1 when a threshold given is missed
+ * (--min-rps, --max-p99-ms; --acceptance is the target line: ≥ 300/s, p99 ≤ 250 ms) or when a
+ * task does not end.
+ *
+ *   pnpm bench:load [--duration 20] [--connections 64] [--teams 10] [--seed 1] [--min-rps 300] [--max-p99-ms 250]
+ */
+import { parseArgs } from "node:util";
+import { startBenchStack } from "./bench-stack.ts";
+import { startCallbackReceiver } from "./callback-receiver.ts";
+import { countBy, optionalNumber, positiveInt } from "./cli.ts";
+import { realisticMix } from "./mix.ts";
+import { RouterClient } from "./router-client.ts";
+import { percentile, round, table } from "./stats.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: "string", default: "20" },
+    // Submits before the measured run, not counted: DynamoDB Local's JVM and the code paths warm up.
+    warmup: { type: "string", default: "3" },
+    connections: { type: "string", default: "64" },
+    teams: { type: "string", default: "10" },
+    seed: { type: "string", default: "1" },
+    "end-timeout-seconds": { type: "string", default: "900" },
+    "min-rps": { type: "string" },
+    "max-p99-ms": { type: "string" },
+    acceptance: { type: "boolean", default: false },
+  },
+});
+
+const durationSeconds = positiveInt(args.duration, "--duration");
+const warmupSeconds = optionalNumber(args.warmup, "--warmup") ?? 0;
+const connections = positiveInt(args.connections, "--connections");
+const teamCount = positiveInt(args.teams, "--teams");
+const seed = positiveInt(args.seed, "--seed");
+const minRps = optionalNumber(args["min-rps"], "--min-rps") ?? (args.acceptance ? 300 : undefined);
+const maxP99 = optionalNumber(args["max-p99-ms"], "--max-p99-ms") ?? (args.acceptance ? 250 : undefined);
+
+console.log(`bench:load — ${durationSeconds} s after ${warmupSeconds} s of warm-up, ${connections} keep-alive connections, ${teamCount} teams, seed ${seed}, worker running`);
+const bench = await startBenchStack();
+const receiver = await startCallbackReceiver();
+const client = new RouterClient(bench.stack.apiUrl, connections);
+let exitCode = 0;
+try {
+  const teams = await client.createTeams(bench.stack.adminKey, teamCount, 10_000_000, "bench-load");
+  // A pool of bodies drawn once, so building requests costs the clients nothing during the run.
+  const bodies = realisticMix(4_096, seed).map((task) => ({ ...task.body, callback_url: receiver.url }));
+
+  let next = 0;
+  /** Every connection submits back to back for `seconds`. */
+  const run = async (seconds: number) => {
+    const outcome = { accepted: [] as string[], latencies: [] as number[], refused: [] as string[], elapsedSeconds: 0 };
+    const started = performance.now();
+    const stopAt = started + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        while (performance.now() < stopAt) {
+          const n = next++;
+          try {
+            const answer = await client.submit(teams[n % teams.length]!.apiKey, bodies[n % bodies.length]!);
+            if (answer.taskId) {
+              outcome.accepted.push(answer.taskId);
+              outcome.latencies.push(answer.latencyMs);
+            } else outcome.refused.push(`HTTP ${answer.status}: ${answer.detail}`);
+          } catch (error) {
+            outcome.refused.push(`network: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        }
+      }),
+    );
+    outcome.elapsedSeconds = (performance.now() - started) / 1000;
+    return outcome;
+  };
+  const warmup = warmupSeconds > 0 ? await run(warmupSeconds) : undefined;
+  const { accepted, latencies, refused, elapsedSeconds } = await run(durationSeconds);
+  const everyTask = [...(warmup?.accepted ?? []), ...accepted];
+
+  console.log(
+    `\n${table([
+      ["", "value"],
+      ["submits sent", accepted.length + refused.length],
+      ["accepted", accepted.length],
+      ["accepted submits/s", round(accepted.length / elapsedSeconds, 1)],
+      ["latency p50 ms", round(percentile(latencies, 50), 1)],
+      ["latency p90 ms", round(percentile(latencies, 90), 1)],
+      ["latency p99 ms", round(percentile(latencies, 99), 1)],
+      ["latency max ms", round(Math.max(...latencies), 1)],
+      ["errors", refused.length],
+    ])}`,
+  );
+  for (const [reason, count] of Object.entries(countBy(refused.map((r) => r.slice(0, 120))))) console.log(`  ${count} × ${reason}`);
+
+  console.log(`\nwaiting for all ${everyTask.length} accepted tasks (warm-up included) to end (callbacks)…`);
+  const waitStarted = Date.now();
+  try {
+    await receiver.waitFor(everyTask, positiveInt(args["end-timeout-seconds"], "--end-timeout-seconds") * 1000);
+    const statuses = countBy([...receiver.results.values()].map((r) => r.status));
+    console.log(`every task ended, ${round((Date.now() - waitStarted) / 1000, 1)} s after the run: ${Object.entries(statuses).map(([s, c]) => `${c} ${s}`).join(", ")}`);
+  } catch (error) {
+    console.log(`NOT every task ended: ${error instanceof Error ? error.message : String(error)}`);
+    exitCode = 1;
+  }
+
+  const rps = accepted.length / elapsedSeconds;
+  const p99 = percentile(latencies, 99);
+  const breaches = [
+    minRps !== undefined && rps < minRps ? `${round(rps, 1)} accepted submits/s < ${minRps}` : undefined,
+    maxP99 !== undefined && !(p99 <= maxP99) ? `p99 ${round(p99, 1)} ms > ${maxP99} ms` : undefined,
+  ].filter((b): b is string => b !== undefined);
+  if (breaches.length > 0) {
+    console.log(`\nFAIL: ${breaches.join("; ")}`);
+    exitCode = 1;
+  } else if (minRps !== undefined || maxP99 !== undefined) {
+    console.log("\nPASS: within every threshold given");
+  }
+} catch (error) {
+  console.error(`bench:load failed: ${error instanceof Error ? error.message : String(error)}`);
+  exitCode = 2;
+} finally {
+  await client.close();
+  await receiver.close();
+  await bench.stop();
+}
+process.exit(exitCode);
