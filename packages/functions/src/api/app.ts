@@ -37,7 +37,9 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { registerDashboard } from "../dashboard/routes.ts";
 import { adminAuth, teamAuth, type AuthVariables } from "./auth.ts";
-import { teamRateLimit, type RateLimit } from "./rate-limit.ts";
+import { teamBuckets, teamRateLimit, type RateLimit } from "./rate-limit.ts";
+import { createTaskFacade } from "./routes/createtask-facade.ts";
+import { twocaptchaFacade } from "./routes/twocaptcha-facade.ts";
 import { BODY_TOO_LARGE, describeZodError, detail, errorHandler } from "./errors.ts";
 import {
   AccountSchema,
@@ -129,7 +131,8 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
   app.openAPIRegistry.registerComponent("securitySchemes", "AdminKey", { type: "http", scheme: "bearer", description: "ROUTER_ADMIN_KEY" });
 
   // Team routes: authenticate, then rate-limit per team.
-  const team = [teamAuth(ctx), teamRateLimit(options.rateLimit ?? { perSecond: 100, burst: 300 })];
+  const buckets = teamBuckets(options.rateLimit ?? { perSecond: 100, burst: 300 });
+  const team = [teamAuth(ctx), teamRateLimit(buckets)];
   const admin = adminAuth(options.adminKey);
 
   // ── health and docs ──────────────────────────────────────────────────────────────────
@@ -475,6 +478,10 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
     }),
     async (c) => c.json(await providersView(ctx), 200),
   );
+
+  // ── compatibility facades on the API root (docs/clients.md) ──────────────────────────
+  app.route("/", twocaptchaFacade(ctx, buckets));
+  app.route("/", createTaskFacade(ctx, buckets));
 
   app.get("/docs", swaggerUI({ url: "/v2/openapi.json", title: "solver-router API" }));
   registerDashboard(app);
