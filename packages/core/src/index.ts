@@ -21,3 +21,4 @@ export * from "./budget.ts";
 export * from "./usage-report.ts";
 export * from "./seeded-random.ts";
 export * from "./solve-time-histogram.ts";
+export * from "./facade-ids.ts";

@@ -27,7 +27,8 @@ import {
   POLL_INTERVAL_SECONDS,
 } from "./schedule.ts";
 import { finished } from "./task-service.ts";
-import { currentAttempt, isFinished, resultView, type Attempt, type TaskRecord } from "./task.ts";
+import { callbackBody } from "./facade-ids.ts";
+import { currentAttempt, isFinished, type Attempt, type TaskRecord } from "./task.ts";
 
 /** Consecutive transient errors (5xx, timeouts) on one provider before it cools down. */
 export const MAX_TRANSIENT_ERRORS = 2;
@@ -389,11 +390,11 @@ const deadlineError = (task: TaskRecord) =>
 
 // ── callbacks ──────────────────────────────────────────────────────────────────────────
 
-/** POSTs the result object to the task's callback_url; retried through SQS delays, bounded. */
+/** POSTs the result object (or a facade's format) to the task's callback_url; retried through SQS delays, bounded. */
 export async function handleCallbackMessage(ctx: RouterContext, taskId: string, attempt: number): Promise<void> {
   const task = await ctx.tasks.get(taskId);
   if (!task?.callbackUrl || !isFinished(task.status)) return;
-  const sent = await ctx.callbacks.post(task.callbackUrl, resultView(task));
+  const sent = await ctx.callbacks.post(task.callbackUrl, callbackBody(task));
   if (sent.ok) return;
   const delay = CALLBACK_DELAYS_SECONDS[attempt - 1];
   ctx.logger.warn("callback failed", { task_id: taskId, attempt, status: sent.status, error: sent.error });

@@ -61,6 +61,8 @@ export interface TaskRecord {
   refundedMicro?: Micro;
   maxPriceMicro?: Micro;
   callbackUrl?: string;
+  /** "twocaptcha": the callback is a 2Captcha pingback (facade-ids.ts callbackBody). */
+  callbackFormat?: "twocaptcha";
   idempotencyKey?: string;
   routing: RoutingDecision;
   attempts: Attempt[];

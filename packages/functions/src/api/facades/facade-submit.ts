@@ -2,10 +2,14 @@
  * What both compatibility facades share: a task built from a foreign protocol's parameters is
  * validated by the same zod schemas as the native API and submitted through the core's
  * submitTask, so it is an ordinary task (routing, credits, budgets, listing, usage). Only its
- * id differs: a ULID made from a number (numeric-task-id.ts), which the facades hand out.
+ * id differs: a ULID made from a number (packages/core/src/facade-ids.ts), which the facades
+ * hand out.
  */
 import {
   DomainError,
+  newNumericTaskId,
+  numericIdOfTaskId,
+  taskIdOfNumericId,
   splitSubmitBody,
   submitTask,
   typedSubmitSchema,
@@ -14,7 +18,6 @@ import {
   type TaskType,
 } from "@solver-router/core";
 import { describeZodError } from "../errors.ts";
-import { newNumericTaskId, numericIdOfTaskId, taskIdOfNumericId } from "./numeric-task-id.ts";
 
 export interface FacadeTask {
   type: TaskType;
@@ -23,6 +26,8 @@ export interface FacadeTask {
   priority?: string;
   maxPrice?: string;
   callbackUrl?: string;
+  /** How the callback is written: 2Captcha's pingback format, or the native result object. */
+  callbackFormat?: "twocaptcha";
   idempotencyKey?: string;
 }
 
@@ -64,7 +69,7 @@ export async function submitFacadeTask(ctx: RouterContext, team: Team, input: Fa
           task,
           priority: options.priority,
           ...(options.max_price !== undefined ? { maxPrice: options.max_price } : {}),
-          ...(options.callback_url ? { callbackUrl: options.callback_url } : {}),
+          ...(options.callback_url ? { callbackUrl: options.callback_url, ...(input.callbackFormat ? { callbackFormat: input.callbackFormat } : {}) } : {}),
           ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
         },
       );

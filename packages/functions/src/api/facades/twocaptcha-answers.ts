@@ -2,7 +2,6 @@
  * How the 2Captcha v1 facade answers: always HTTP 200, plain text (`OK|…`, bare codes) or, with
  * json=1, `{"status":1|0,"request":…}`; `header_acao=1` adds Access-Control-Allow-Origin: *.
  */
-import type { Solution } from "@solver-router/core";
 import type { Context } from "hono";
 
 export interface AnswerStyle {
@@ -29,15 +28,3 @@ export const bare = (c: Context, style: AnswerStyle, request: string) => send(c,
 
 /** An error or CAPCHA_NOT_READY: the code as text, or {"status":0,"request":code}. */
 export const fail = (c: Context, style: AnswerStyle, code: string) => send(c, style, code, { status: 0, request: code });
-
-/** A solution as 2Captcha writes it: the token, the text, or coordinate:x=1,y=2;x=3,y=4. */
-export function solutionText(solution: Solution): string {
-  switch (solution.kind) {
-    case "token":
-      return solution.token;
-    case "text":
-      return solution.text;
-    case "coordinates":
-      return `coordinate:${solution.coordinates.map((point) => `x=${point.x},y=${point.y}`).join(";")}`;
-  }
-}

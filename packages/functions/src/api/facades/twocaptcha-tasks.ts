@@ -19,7 +19,7 @@ export function twocaptchaTask(p: Params): TwocaptchaTaskResult {
   const callback = textParam(p.pingback);
   const withCallback = (type: TaskType, fields: Record<string, unknown>): TwocaptchaTaskResult => ({
     ok: true,
-    task: { type, fields, ...(callback ? { callbackUrl: callback } : {}) },
+    task: { type, fields, ...(callback ? { callbackUrl: callback, callbackFormat: "twocaptcha" as const } : {}) },
   });
   const proxy = { proxy: textParam(p.proxy), proxy_type: textParam(p.proxytype) };
 

@@ -2,17 +2,16 @@
  * The createTask drop-in (docs/clients.md) for Anti-Captcha, CapMonster Cloud and 2Captcha API v2
  * clients: POST /createTask, /getTaskResult, /getBalance and the report methods on the API root,
  * the team key as `clientKey`. Tasks made here are ordinary router tasks with numeric ids (see
- * ../facades/numeric-task-id.ts). Every answer is HTTP 200 JSON with `errorId` (CapMonster's
+ * packages/core/src/facade-ids.ts). Every answer is HTTP 200 JSON with `errorId` (CapMonster's
  * client rejects any other status, Anti-Captcha's throws on 4xx/5xx).
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { DomainError, getOwnTask, reportTask, type RouterContext, type TaskRecord, type Team } from "@solver-router/core";
+import { DomainError, getOwnTask, reportTask, taskIdOfNumericId, type RouterContext, type TaskRecord, type Team } from "@solver-router/core";
 import type { Context } from "hono";
 import { teamForKey } from "../auth.ts";
 import { microToDollars, microToDollarsString } from "../facades/dollars.ts";
 import { createTaskFieldError, createTaskSolution, createTaskTask, errorBody, type CreateTaskErrorCode } from "../facades/createtask-protocol.ts";
 import { submitFacadeTask, textParam } from "../facades/facade-submit.ts";
-import { taskIdOfNumericId } from "../facades/numeric-task-id.ts";
 import type { TeamBuckets } from "../rate-limit.ts";
 
 type Body = Record<string, unknown>;

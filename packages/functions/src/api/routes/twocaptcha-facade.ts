@@ -1,19 +1,18 @@
 /**
  * The 2Captcha v1 drop-in (docs/clients.md): `/in.php` and `/res.php` on the API root, the team
  * key as `key`. Tasks made here are ordinary router tasks; ids are numeric (see
- * ../facades/numeric-task-id.ts) and res.php also takes a native task id. Every answer is
+ * packages/core/src/facade-ids.ts) and res.php also takes a native task id. Every answer is
  * HTTP 200 in the protocol's own words, because 2Captcha's clients treat any other status as a
  * transport fault and retry.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { DomainError, getOwnTask, reportTask, type RouterContext, type TaskRecord, type Team } from "@solver-router/core";
+import { DomainError, getOwnTask, reportTask, taskIdOfNumericId, twocaptchaAnswerText, type RouterContext, type TaskRecord, type Team } from "@solver-router/core";
 import type { Context } from "hono";
 import { teamForKey } from "../auth.ts";
 import { microToDollarsString } from "../facades/dollars.ts";
 import { submitFacadeTask } from "../facades/facade-submit.ts";
-import { taskIdOfNumericId } from "../facades/numeric-task-id.ts";
 import { readParams, type Params } from "../facades/request-params.ts";
-import { answerStyle, bare, fail, ok, solutionText, type AnswerStyle } from "../facades/twocaptcha-answers.ts";
+import { answerStyle, bare, fail, ok, type AnswerStyle } from "../facades/twocaptcha-answers.ts";
 import { twocaptchaFieldError, twocaptchaTask } from "../facades/twocaptcha-tasks.ts";
 import type { TeamBuckets } from "../rate-limit.ts";
 
@@ -99,9 +98,9 @@ export function twocaptchaFacade(ctx: RouterContext, rateLimit: TeamBuckets) {
     if (task.status === "failed") return fail(c, style, "ERROR_CAPTCHA_UNSOLVABLE");
     if (task.status !== "completed" || !task.solution) return fail(c, style, "CAPCHA_NOT_READY");
     const extra: Record<string, unknown> = task.solution.kind === "token" && task.solution.userAgent ? { useragent: task.solution.userAgent } : {};
-    if (!withPrice) return ok(c, style, solutionText(task.solution), extra);
+    if (!withPrice) return ok(c, style, twocaptchaAnswerText(task.solution), extra);
     const price = microToDollarsString(task.chargedMicro ?? 0);
-    return ok(c, style, solutionText(task.solution), { ...extra, price }, `|${price}`);
+    return ok(c, style, twocaptchaAnswerText(task.solution), { ...extra, price }, `|${price}`);
   };
 
   const batch = async (c: Context, style: AnswerStyle, team: Team, ids: string) => {
@@ -112,7 +111,7 @@ export function twocaptchaFacade(ctx: RouterContext, rateLimit: TeamBuckets) {
         const task = await findTask(team, id);
         if (typeof task === "string") return task;
         if (task.status === "failed") return "ERROR_CAPTCHA_UNSOLVABLE";
-        return task.status === "completed" && task.solution ? solutionText(task.solution) : "CAPCHA_NOT_READY";
+        return task.status === "completed" && task.solution ? twocaptchaAnswerText(task.solution) : "CAPCHA_NOT_READY";
       }),
     );
     return bare(c, style, answers.join("|"));

@@ -9,8 +9,12 @@
  *
  * Two facade tasks can share an id only when created in the same millisecond with the same 11
  * random bits; the task store refuses a second task with an existing id, and the facade then
- * tries a new number (see facade-submit.ts). Lookups stay scoped to the caller's team.
+ * tries a new number (packages/functions/src/api/facades/facade-submit.ts). Lookups stay
+ * scoped to the caller's team.
  */
+import type { Solution } from "./adapter.ts";
+import { resultView, type TaskRecord } from "./task.ts";
+
 const EPOCH_MS = Date.UTC(2024, 0, 1);
 const RANDOM_SPAN = 2048;
 const CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz";
@@ -56,4 +60,27 @@ function decode(text: string): number {
   let value = 0;
   for (const char of text) value = value * 32 + CROCKFORD.indexOf(char);
   return value;
+}
+
+/** A solution as 2Captcha writes it: the token, the text, or coordinate:x=1,y=2;x=3,y=4. */
+export function twocaptchaAnswerText(solution: Solution): string {
+  switch (solution.kind) {
+    case "token":
+      return solution.token;
+    case "text":
+      return solution.text;
+    case "coordinates":
+      return `coordinate:${solution.coordinates.map((point) => `x=${point.x},y=${point.y}`).join(";")}`;
+  }
+}
+
+/**
+ * How a task's callback is written. Native tasks POST the result object as JSON; a 2Captcha
+ * `pingback` gets 2Captcha's format, an urlencoded POST of `id` (the facade id) and `code`
+ * (the answer, or ERROR_CAPTCHA_UNSOLVABLE).
+ */
+export function callbackBody(task: TaskRecord): unknown {
+  if (task.callbackFormat !== "twocaptcha") return resultView(task);
+  const code = task.status === "completed" && task.solution ? twocaptchaAnswerText(task.solution) : "ERROR_CAPTCHA_UNSOLVABLE";
+  return new URLSearchParams({ id: String(numericIdOfTaskId(task.taskId) ?? task.taskId), code });
 }
