@@ -79,7 +79,7 @@ describe("2Captcha answers and pingbacks", () => {
 
   it("an unsolvable pingback task is POSTed with code=ERROR_CAPTCHA_UNSOLVABLE", async () => {
     const w = world();
-    w.adapters.twocaptcha.byDefault("alpha", { submit: { kind: "error", error: upstreamError("unsolvable", "ERROR_CAPTCHA_UNSOLVABLE") } });
+    w.adapters.twocaptcha.byDefault("alpha", { submit: upstreamError("unsolvable", "ERROR_CAPTCHA_UNSOLVABLE") });
     const team = w.teams.seed(credits("1"));
     const submitted = await w.submit(team.teamId, "ImageToTextTask", { callbackUrl: "https://team.example/pb", callbackFormat: "twocaptcha" });
     await w.runner.run();
