@@ -82,8 +82,9 @@ export function twocaptchaFacade(ctx: RouterContext, rateLimit: TeamBuckets) {
   /** The team's task for a facade id (digits) or a native task id; a code when there is none. */
   const findTask = async (team: Team, id: string | undefined): Promise<TaskRecord | string> => {
     const text = (id ?? "").trim();
-    const taskId = /^\d+$/.test(text) ? taskIdOfNumericId(text) : /^[0-9a-z]{26}$/i.test(text) ? text.toLowerCase() : undefined;
-    if (!taskId) return text ? "ERROR_WRONG_ID_FORMAT" : "ERROR_WRONG_CAPTCHA_ID";
+    const digits = /^\d+$/.test(text);
+    const taskId = digits ? taskIdOfNumericId(text) : /^[0-9a-z]{26}$/i.test(text) ? text.toLowerCase() : undefined;
+    if (!taskId) return text && !digits ? "ERROR_WRONG_ID_FORMAT" : "ERROR_WRONG_CAPTCHA_ID";
     try {
       return await getOwnTask(ctx, team.teamId, taskId);
     } catch (error) {
