@@ -44,6 +44,11 @@ import { BODY_TOO_LARGE, describeZodError, detail, errorHandler } from "./errors
 import {
   AccountSchema,
   AdminUsageQuerySchema,
+  CreatedTeamSchema,
+  CreditsAnswerSchema,
+  IssuedKeySchema,
+  ProvidersSchema,
+  RevokedKeySchema,
   BudgetBodySchema,
   CreateTeamBodySchema,
   LedgerQuerySchema,
@@ -295,7 +300,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       middleware: [admin] as const,
       request: jsonBody(CreateTeamBodySchema),
       responses: {
-        200: json(z.object({ team_id: z.string(), name: z.string(), api_key: z.string(), balance: z.number() }), "The team and its key (shown once)"),
+        200: json(CreatedTeamSchema, "The team and its key (shown once)"),
         ...errors(400, 401),
       },
     }),
@@ -323,7 +328,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       middleware: [admin] as const,
       request: { params: TeamIdParams, ...jsonBody(CreditsBodySchema) },
       responses: {
-        200: json(z.object({ team_id: z.string(), balance: z.number(), reserved: z.number() }), "The new balance"),
+        200: json(CreditsAnswerSchema, "The new balance"),
         ...errors(400, 401, 404),
       },
     }),
@@ -339,7 +344,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       middleware: [admin] as const,
       request: { params: TeamIdParams },
       responses: {
-        200: json(z.object({ team_id: z.string(), api_key: z.string(), key_prefix: z.string() }), "A new key (shown once)"),
+        200: json(IssuedKeySchema, "A new key (shown once)"),
         ...errors(401, 404),
       },
     }),
@@ -372,7 +377,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       middleware: [admin] as const,
       request: { params: TeamIdParams.extend({ key_prefix: z.string() }) },
       responses: {
-        200: json(z.object({ message: z.string(), team_id: z.string(), key_prefix: z.string() }), "Revoked"),
+        200: json(RevokedKeySchema, "Revoked"),
         ...errors(400, 401, 404),
       },
     }),
@@ -474,7 +479,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       tags: ["admin"],
       security: adminSecurity,
       middleware: [admin] as const,
-      responses: { 200: json(z.object({ providers: z.array(z.looseObject({ id: z.string() })) }), "Providers, cooldowns and figures"), ...errors(401) },
+      responses: { 200: json(ProvidersSchema, "Providers, cooldowns and figures"), ...errors(401) },
     }),
     async (c) => c.json(await providersView(ctx), 200),
   );
