@@ -118,6 +118,11 @@ describe("real 2Captcha and createTask client libraries through the facades", ()
     expect(charged).toBeGreaterThan(0);
     // (a reportbad the upstream records is refunded: that task's credits_used is then 0)
     expect(micro(account.balance)).toBe(micro(100) - charged);
+    // …and counted in the team's usage report by task type.
+    const usage = (await team.api.request("GET", "/v2/usage?group_by=task_type")).body;
+    expect(usage.totals.tasks).toBe(6);
+    expect(micro(usage.totals.credits_used)).toBe(charged);
+    expect(usage.rows.map((row: { task_type: string }) => row.task_type).sort()).toEqual(types);
 
     // get2 answers with the price in dollars: 1 credit = $0.01.
     const get2 = await fetch(`${stack.apiUrl}/res.php?key=${team.apiKey}&action=get2&id=${v2.id}&json=1`).then((r) => r.json());
