@@ -8,7 +8,7 @@
  */
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTeam, fakeImage, startStack, waitForEnd, type LocalStack } from "./support.ts";
+import { client, createTeam, fakeImage, startStack, waitForEnd, type LocalStack } from "./support.ts";
 
 const SITE_KEY = "6Le-wvkSAAAAAPBMRTvw0Q4Muexq9bi0DJwx_mJ-";
 const PAGE_URL = "https://example.com/login";
@@ -150,6 +150,22 @@ describe("2Captcha v1 and createTask wire protocol", () => {
     }
     // Nothing above made a task.
     expect((await team.api.request("GET", "/v2/solver/tasks?limit=1")).body.total).toBe(tasksBefore);
+  });
+
+  it("a monthly budget that says wait answers ERROR_NO_SLOT_AVAILABLE (errorId 2), and nothing is reserved", async () => {
+    const capped = await createTeam(stack, "capped", 10);
+    const admin = client(stack, stack.adminKey);
+    expect((await admin.request("PUT", `/v2/admin/teams/${capped.teamId}/budget`, { body: { monthly_budget: 0.001 } })).status).toBe(200);
+    const image = fakeImage(500);
+    expect((await get("/in.php", { key: capped.apiKey, method: "base64", body: image })).text).toBe("ERROR_NO_SLOT_AVAILABLE");
+    expect(await api("/createTask", { clientKey: capped.apiKey, task: { type: "ImageToTextTask", body: image } })).toEqual({
+      errorId: 2,
+      errorCode: "ERROR_NO_SLOT_AVAILABLE",
+      errorDescription: expect.stringMatching(/Monthly budget exceeded/),
+    });
+    const { body } = await capped.api.request("GET", "/v2/account");
+    expect(body).toMatchObject({ balance: 10, reserved: 0 });
+    expect((await capped.api.request("GET", "/v2/solver/tasks")).body.total).toBe(0);
   });
 
   it("a pingback arrives as 2Captcha sends it: an urlencoded POST of id and code", async () => {
