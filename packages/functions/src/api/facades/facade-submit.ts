@@ -91,17 +91,21 @@ export function flag(value: unknown): boolean | undefined {
   return text === "1" || text === "true";
 }
 
-/** A number from a protocol parameter; "" and null are absent; anything else non-numeric is kept for the schema to refuse. */
+/**
+ * A number from a protocol parameter; "", null and false are absent, true is 1; anything else
+ * non-numeric is kept for the schema to refuse.
+ */
 export function numberParam(value: unknown): number | string | undefined {
-  if (value === undefined || value === null || value === "") return undefined;
+  if (value === undefined || value === null || value === "" || value === false) return undefined;
+  if (value === true) return 1;
   if (typeof value === "number") return value;
   const text = String(value).trim();
   return text !== "" && Number.isFinite(Number(text)) ? Number(text) : text;
 }
 
-/** A string parameter; "", null, false and 0-as-placeholder are absent. */
+/** A string parameter; the placeholders "", null, false and 0 are absent. */
 export function textParam(value: unknown): string | undefined {
-  if (value === undefined || value === null || value === false || value === "") return undefined;
+  if (value === undefined || value === null || value === false || value === "" || value === 0) return undefined;
   return String(value);
 }
 
