@@ -148,6 +148,9 @@ describe("2Captcha v1 and createTask wire protocol", () => {
       expect((await post("/res.php", body)).status).toBe(200);
       expect((await post("/createTask", body, { "content-type": "application/json" })).status).toBe(200);
     }
+    // The facades are described in the OpenAPI document too.
+    const doc = (await team.api.request("GET", "/v2/openapi.json", { key: null })).body as { paths: Record<string, unknown> };
+    for (const path of ["/in.php", "/res.php", "/createTask", "/getTaskResult", "/getBalance", "/reportIncorrectImageCaptcha"]) expect(doc.paths[path], path).toBeDefined();
     // Nothing above made a task.
     expect((await team.api.request("GET", "/v2/solver/tasks?limit=1")).body.total).toBe(tasksBefore);
   });

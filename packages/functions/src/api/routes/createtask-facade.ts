@@ -5,7 +5,7 @@
  * packages/core/src/facade-ids.ts). Every answer is HTTP 200 JSON with `errorId` (CapMonster's
  * client rejects any other status, Anti-Captcha's throws on 4xx/5xx).
  */
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { DomainError, getOwnTask, reportTask, taskIdOfNumericId, type RouterContext, type TaskRecord, type Team } from "@solver-router/core";
 import type { Context } from "hono";
 import { teamForKey } from "../auth.ts";
@@ -19,6 +19,29 @@ type Body = Record<string, unknown>;
 export function createTaskFacade(ctx: RouterContext, rateLimit: TeamBuckets) {
   const app = new OpenAPIHono();
   const fail = (c: Context, code: CreateTaskErrorCode, detail?: string) => c.json(errorBody(code, detail), 200);
+  for (const [path, summary] of [
+    ["/createTask", "createTask protocol: submit a task ({clientKey, task: {type, …}})"],
+    ["/getTaskResult", "createTask protocol: a task's status and solution ({clientKey, taskId})"],
+    ["/getBalance", "createTask protocol: the balance in dollars ({clientKey})"],
+    ["/reportIncorrectRecaptcha", "createTask protocol: report a wrong token"],
+    ["/reportIncorrectImageCaptcha", "createTask protocol: report a wrong image answer"],
+    ["/reportIncorrectHcaptcha", "createTask protocol: report a wrong hCaptcha answer"],
+    ["/reportCorrectRecaptcha", "createTask protocol: report a token that worked"],
+  ] as const) {
+    app.openAPIRegistry.registerPath({
+      method: "post",
+      path,
+      tags: ["compatibility"],
+      summary,
+      request: { body: { content: { "application/json": { schema: z.looseObject({ clientKey: z.string() }) } } } },
+      responses: {
+        200: {
+          description: "Always 200 JSON with errorId (0 = fine), or errorCode and errorDescription (docs/clients.md)",
+          content: { "application/json": { schema: z.looseObject({ errorId: z.number(), errorCode: z.string().optional(), errorDescription: z.string().optional() }) } },
+        },
+      },
+    });
+  }
 
   /** Reads the JSON body and the team behind `clientKey`, or the error answer to send. */
   const open = async (c: Context): Promise<{ body: Body; team: Team } | Response> => {

@@ -5,7 +5,7 @@
  * HTTP 200 in the protocol's own words, because 2Captcha's clients treat any other status as a
  * transport fault and retry.
  */
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { DomainError, getOwnTask, reportTask, taskIdOfNumericId, twocaptchaAnswerText, type RouterContext, type TaskRecord, type Team } from "@solver-router/core";
 import type { Context } from "hono";
 import { teamForKey } from "../auth.ts";
@@ -20,6 +20,20 @@ const MAX_BATCH_IDS = 100;
 
 export function twocaptchaFacade(ctx: RouterContext, rateLimit: TeamBuckets) {
   const app = new OpenAPIHono();
+  const answer = {
+    200: {
+      description: "Always 200: `OK|…`, a bare value or an error code as text; with json=1 `{status, request}` (docs/clients.md)",
+      content: { "text/plain": { schema: z.string() }, "application/json": { schema: z.object({ status: z.number(), request: z.unknown() }) } },
+    },
+  };
+  for (const [path, summary] of [
+    ["/in.php", "2Captcha v1: submit a captcha (key, method, …; GET or POST, urlencoded, multipart or JSON)"],
+    ["/res.php", "2Captcha v1: get / get2 / ids= / getbalance / reportgood / reportbad"],
+  ] as const) {
+    for (const method of ["get", "post"] as const) {
+      app.openAPIRegistry.registerPath({ method, path, tags: ["compatibility"], summary, responses: answer });
+    }
+  }
 
   /** The caller's team, or the answer to send instead (key error, rate limit). */
   const authenticate = async (c: Context, params: Params, style: AnswerStyle): Promise<Team | Response> => {
