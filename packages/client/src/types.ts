@@ -22,7 +22,7 @@ import type { z } from "zod";
 
 export type { Priority, TaskType };
 
-/** A task to submit: its `type` and that type's fields (API.md "Submitting tasks"). */
+/** A task to submit: its `type` and that type's fields (packages/core/src/task-types.ts). */
 export type Task = { [T in TaskType]: { type: T } & z.input<(typeof TASK_FIELD_SCHEMAS)[T]> }[TaskType];
 
 export type SubmitAnswer = z.output<typeof SubmitAnswerSchema>;

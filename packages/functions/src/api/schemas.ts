@@ -179,7 +179,7 @@ export const CreatedTeamSchema = z.object({ team_id: z.string(), name: z.string(
 export const CreditsAnswerSchema = z.object({ team_id: z.string(), balance: z.number(), reserved: z.number() }).openapi("CreditsAnswer");
 export const IssuedKeySchema = z.object({ team_id: z.string(), api_key: z.string(), key_prefix: z.string() }).openapi("IssuedKey");
 export const RevokedKeySchema = z.object({ message: z.string(), team_id: z.string(), key_prefix: z.string() }).openapi("RevokedKey");
-/** Providers as API.md fixes them; more fields may be added (loose objects). */
+/** Providers with the fields every entry has; more fields may be added (loose objects). */
 export const ProvidersSchema = z
   .object({
     providers: z.array(
