@@ -9,7 +9,7 @@
  * that masks it.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { ApiClient, ApiError, redact } from "./api-client.ts";
+import { AdminClient, redact, RouterApiError as ApiError, type UsageReport } from "@solver-router/client";
 import { cellText, formatSeconds, formatTime, renderPairs, renderTable, type Cell, type Column } from "./format.ts";
 
 export const DEFAULT_URL = "http://127.0.0.1:8787";
@@ -42,7 +42,7 @@ type Options = NonNullable<ParseArgsConfig["options"]>;
 type Values = Record<string, string | boolean | undefined>;
 
 interface CommandContext {
-  api: ApiClient;
+  api: AdminClient;
   args: string[];
   values: Values;
   json: boolean;
@@ -69,58 +69,13 @@ const GLOBAL_OPTIONS: Options = {
   help: { type: "boolean", short: "h" },
 };
 
-// ── API shapes (only what the CLI reads; everything else passes through with --json) ────
-interface TeamRow {
-  team_id: string;
-  name: string;
-  balance: number;
-  reserved: number;
-  monthly_budget: number | null;
-  budget_used: number;
-  budget_remaining: number | null;
-  budget_resets_at: string;
-}
-interface CreatedTeam {
-  team_id: string;
-  name: string;
-  api_key: string;
-  balance: number;
-}
-interface IssuedKey {
-  team_id: string;
-  api_key: string;
-  key_prefix: string;
-}
-interface UsageFigures {
-  tasks: number;
-  completed: number;
-  failed: number;
-  credits_used: number;
-  avg_solve_seconds: number | null;
-}
-interface UsageReport {
-  from: string;
-  to: string;
-  group_by: string[] | string;
-  rows: (UsageFigures & Record<string, unknown>)[];
-  totals: UsageFigures;
-}
-interface ProviderRow {
-  id: string;
-  protocol: string;
-  enabled: boolean;
-  cooldown_until: string | null;
-  cooldown_reason: string | null;
-  balance?: number | null;
-  balance_currency?: string | null;
-  tasks: Record<string, { price?: number; solve_seconds?: number; accuracy?: number; observed?: { attempts?: number; solved?: number } }>;
-}
+// The API's answers are typed by @solver-router/client, from the API's own zod schemas.
+type UsageFigures = UsageReport["totals"];
 
 const GROUP_FIELDS = ["day", "task_type", "provider", "team"] as const;
 const KEY_PREFIX = /^[0-9a-f]{8}$/;
 const DECIMAL = /^\d+(\.\d+)?$/;
 
-const enc = encodeURIComponent;
 const right = (header: string): Column => ({ header, align: "right" });
 const left = (header: string): Column => ({ header });
 
@@ -151,7 +106,7 @@ export const COMMANDS: readonly Command[] = [
     options: {},
     positionals: [],
     async run({ api, json: asJson, out }) {
-      const answer = await api.json<{ teams: TeamRow[] }>("GET", "/v2/admin/teams");
+      const answer = await api.teams();
       if (asJson) return out(json(answer));
       out(
         renderTable(
@@ -182,7 +137,7 @@ export const COMMANDS: readonly Command[] = [
       const name = typeof values.name === "string" ? values.name.trim() : "";
       if (!name) throw new UsageError("--name is required", "create-team");
       const credits = amount(values, "credits", "create-team", { required: false }) ?? "0";
-      const team = await api.json<CreatedTeam>("POST", "/v2/admin/teams", { body: { name, credits } });
+      const team = await api.createTeam(name, credits);
       if (asJson) return out(json(team));
       out(
         renderPairs([
@@ -203,7 +158,7 @@ export const COMMANDS: readonly Command[] = [
     positionals: ["TEAM_ID"],
     async run({ api, args, values, json: asJson, out }) {
       const credits = amount(values, "amount", "top-up")!;
-      const answer = await api.json<Record<string, Cell>>("POST", `/v2/admin/teams/${enc(args[0]!)}/credits`, { body: { amount: credits } });
+      const answer = await api.addCredits(args[0]!, credits);
       if (asJson) return out(json(answer));
       out(renderPairs(Object.entries(answer)));
     },
@@ -219,7 +174,7 @@ export const COMMANDS: readonly Command[] = [
         throw new UsageError("give exactly one of --monthly B or --none", "set-budget");
       }
       const monthly = values.none ? null : Number(amount(values, "monthly", "set-budget"));
-      const answer = await api.json<Record<string, Cell>>("PUT", `/v2/admin/teams/${enc(args[0]!)}/budget`, { body: { monthly_budget: monthly } });
+      const answer = await api.setBudget(args[0]!, monthly);
       if (asJson) return out(json(answer));
       out(renderPairs(Object.entries(answer).map(([k, v]) => [k, k === "monthly_budget" && v === null ? "none" : v])));
     },
@@ -237,7 +192,7 @@ export const COMMANDS: readonly Command[] = [
     async run({ api, args, values, json: asJson, out }) {
       const teamId = args[0]!;
       const old = typeof values.revoke === "string" ? keyPrefix(values.revoke, "--revoke", "rotate-key") : undefined;
-      const issued = await api.json<IssuedKey>("POST", `/v2/admin/teams/${enc(teamId)}/keys`);
+      const issued = await api.issueKey(teamId);
       let revokeError: ApiError | undefined;
       let revoked: string | null = null;
       if (old !== undefined) {
@@ -246,7 +201,7 @@ export const COMMANDS: readonly Command[] = [
           revokeError = new ApiError(`The new key also starts with ${old}; revoke the old key with revoke-key after rotating again`, 0);
         } else {
           try {
-            await api.json("DELETE", `/v2/admin/teams/${enc(teamId)}/keys/${enc(old)}`);
+            await api.revokeKey(teamId, old);
             revoked = old;
           } catch (error) {
             if (!(error instanceof ApiError)) throw error;
@@ -277,10 +232,7 @@ export const COMMANDS: readonly Command[] = [
     positionals: ["TEAM_ID", "KEY_PREFIX"],
     async run({ api, args, json: asJson, out }) {
       const [teamId, prefix] = [args[0]!, keyPrefix(args[1]!, "KEY_PREFIX", "revoke-key")];
-      const answer = await api.json<{ message?: string; team_id?: string; key_prefix?: string }>(
-        "DELETE",
-        `/v2/admin/teams/${enc(teamId)}/keys/${enc(prefix)}`,
-      );
+      const answer = await api.revokeKey(teamId, prefix);
       if (asJson) return out(json(answer));
       out(`${answer.message ?? "Key revoked"}: ${answer.key_prefix ?? prefix} (team ${answer.team_id ?? teamId})`);
     },
@@ -314,10 +266,10 @@ export const COMMANDS: readonly Command[] = [
         team_id: values.team as string | undefined,
       };
       if (values.csv) {
-        const csv = await api.text("GET", "/v2/admin/usage", { query: { ...query, format: "csv" } });
+        const csv = await api.usageCsv(query);
         return out(csv.replace(/\n$/, ""));
       }
-      const report = await api.json<UsageReport>("GET", "/v2/admin/usage", { query: { ...query, format: "json" } });
+      const report = await api.usage(query);
       if (asJson) return out(json(report));
       out(renderUsage(report));
     },
@@ -329,7 +281,7 @@ export const COMMANDS: readonly Command[] = [
     options: {},
     positionals: [],
     async run({ api, json: asJson, out }) {
-      const answer = await api.json<{ providers: ProviderRow[] }>("GET", "/v2/admin/providers");
+      const answer = await api.providers();
       if (asJson) return out(json(answer));
       if (answer.providers.length === 0) return out("No providers configured.");
       out(
@@ -375,7 +327,7 @@ export const COMMANDS: readonly Command[] = [
     async run({ api, values, json: asJson, out }) {
       const max = values.max as string | undefined;
       if (max !== undefined && !/^\d+$/.test(max)) throw new UsageError("--max must be a whole number", "dlq-redrive");
-      const answer = await api.json<{ moved: number; remaining: number }>("POST", "/v2/admin/dlq/redrive", {
+      const answer = await api.request<{ moved: number; remaining: number }>("POST", "/v2/admin/dlq/redrive", {
         query: { max_messages: max },
       });
       if (asJson) return out(json(answer));
@@ -393,8 +345,8 @@ export function renderUsage(report: UsageReport): string {
   const figures: Column[] = [right("TASKS"), right("COMPLETED"), right("FAILED"), right("CREDITS"), right("AVG_SOLVE_S")];
   const labels: Column[] = groups.length ? groups.map((g) => left(g.toUpperCase())) : [left("")];
   const figureCells = (f: UsageFigures): Cell[] => [f.tasks, f.completed, f.failed, f.credits_used, formatSeconds(f.avg_solve_seconds)];
-  const rows = report.rows.map((row) => [...(groups.length ? groups.map((g) => cellText(row[g] as Cell)) : ["all"]), ...figureCells(row)]);
-  const totals = report.totals ?? { tasks: 0, completed: 0, failed: 0, credits_used: 0, avg_solve_seconds: null };
+  const rows = report.rows.map((row) => [...(groups.length ? groups.map((g) => cellText((row as Record<string, unknown>)[g] as Cell)) : ["all"]), ...figureCells(row)]);
+  const totals: UsageFigures = report.totals ?? { tasks: 0, completed: 0, failed: 0, credits_used: 0, avg_solve_seconds: null, median_solve_seconds: null };
   const totalLabel: Cell[] = ["TOTAL", ...labels.slice(1).map(() => "")];
   const table = renderTable([...labels, ...figures], rows, { footer: [[...totalLabel, ...figureCells(totals)]] });
   return `Usage ${report.from} .. ${report.to}${groups.length ? ` by ${groups.join(", ")}` : ""}\n${table}`;
@@ -501,7 +453,7 @@ export async function runCli(argv: readonly string[], env: Record<string, string
     if (!adminKey) throw new UsageError("no admin key: set ROUTER_ADMIN_KEY or pass --admin-key", command.name);
     if (adminKey.length >= 6 && !secrets.includes(adminKey)) secrets.push(adminKey);
 
-    const api = new ApiClient({ url, adminKey, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+    const api = new AdminClient({ url, adminKey, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
     await command.run({ api, args, values, json: asJson, out });
     return EXIT_OK;
   } catch (error) {
@@ -512,8 +464,8 @@ export async function runCli(argv: readonly string[], env: Record<string, string
       return EXIT_USAGE;
     }
     if (error instanceof ApiError) {
-      if (asJson) err(JSON.stringify({ detail: error.message, status: error.status }));
-      else err(`error: ${error.message}${error.status ? ` (HTTP ${error.status})` : ""}`);
+      if (asJson) err(JSON.stringify({ detail: error.detail, status: error.status }));
+      else err(`error: ${error.detail}${error.status ? ` (HTTP ${error.status})` : ""}`);
       return EXIT_API_ERROR;
     }
     err(`error: ${error instanceof Error ? error.message : String(error)}`);

@@ -25,3 +25,4 @@ export * from "./task-effects.ts";
 export * from "./flow-control.ts";
 export * from "./metrics.ts";
 export * from "./provider-balance.ts";
+export * from "./facade-ids.ts";

@@ -211,7 +211,7 @@ export interface WorkQueue {
   send(message: WorkMessage, delaySeconds: number): Promise<void>;
 }
 
-/** POSTs a result object to a team's callback URL. */
+/** POSTs a result object (JSON) or URLSearchParams (an urlencoded form) to a team's callback URL. */
 export interface CallbackSender {
   post(url: string, body: unknown): Promise<{ ok: boolean; status?: number; error?: string }>;
 }

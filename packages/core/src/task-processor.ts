@@ -34,7 +34,8 @@ import {
 } from "./schedule.ts";
 import { servingProvider, taskEffects } from "./task-effects.ts";
 import { finished } from "./task-service.ts";
-import { currentAttempt, isFinished, resultView, type Attempt, type TaskRecord } from "./task.ts";
+import { callbackBody } from "./facade-ids.ts";
+import { currentAttempt, isFinished, type Attempt, type TaskRecord } from "./task.ts";
 import type { TaskType } from "./task-types.ts";
 
 /** Consecutive transient errors (5xx, timeouts) on one provider before it cools down. */
@@ -574,7 +575,7 @@ const deadlineError = (task: TaskRecord) =>
 
 // ── callbacks ──────────────────────────────────────────────────────────────────────────
 
-/** POSTs the result object to the task's callback_url; retried through SQS delays, bounded. */
+/** POSTs the result object (or a facade's format) to the task's callback_url; retried through SQS delays, bounded. */
 export async function handleCallbackMessage(ctx: RouterContext, taskId: string, attempt: number, early = 0): Promise<void> {
   const task = await ctx.tasks.get(taskId);
   if (task?.callbackUrl && !isFinished(task.status) && attempt === 1 && early < MAX_EARLY_RETURNS) {
@@ -583,7 +584,7 @@ export async function handleCallbackMessage(ctx: RouterContext, taskId: string, 
     return;
   }
   if (!task?.callbackUrl || !isFinished(task.status)) return;
-  const sent = await ctx.callbacks.post(task.callbackUrl, resultView(task));
+  const sent = await ctx.callbacks.post(task.callbackUrl, callbackBody(task));
   if (sent.ok) return;
   const delay = CALLBACK_DELAYS_SECONDS[attempt - 1];
   ctx.logger.warn("callback failed", { task_id: taskId, attempt, status: sent.status, error: sent.error });

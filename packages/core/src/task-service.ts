@@ -22,6 +22,7 @@ export interface SubmitRequest {
   priority: Priority;
   maxPrice?: number | string;
   callbackUrl?: string;
+  callbackFormat?: TaskRecord["callbackFormat"];
   idempotencyKey?: string;
 }
 
@@ -74,6 +75,7 @@ export async function submitTask(ctx: RouterContext, request: SubmitRequest): Pr
     attempts: [],
     ...(maxPriceMicro !== undefined ? { maxPriceMicro } : {}),
     ...(request.callbackUrl ? { callbackUrl: request.callbackUrl } : {}),
+    ...(request.callbackUrl && request.callbackFormat ? { callbackFormat: request.callbackFormat } : {}),
     ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
   };
   const budget = request.monthlyBudgetMicro === undefined ? undefined : { month: monthOf(now), limitMicro: request.monthlyBudgetMicro };

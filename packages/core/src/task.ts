@@ -65,6 +65,8 @@ export interface TaskRecord {
   /** The UTC month (YYYY-MM) whose budget this task counts against, when the team has one. */
   budgetMonth?: string;
   callbackUrl?: string;
+  /** "twocaptcha": the callback is a 2Captcha pingback (facade-ids.ts callbackBody). */
+  callbackFormat?: "twocaptcha";
   idempotencyKey?: string;
   routing: RoutingDecision;
   attempts: Attempt[];

@@ -615,7 +615,7 @@ export class FakeCallbackSender implements CallbackSender {
 
   async post(url: string, body: unknown): Promise<CallbackAnswer> {
     await tick();
-    this.posts.push({ url, body: clone(body), at: this.clock.now() });
+    this.posts.push({ url, body: body instanceof URLSearchParams ? new URLSearchParams(body) : clone(body), at: this.clock.now() });
     return this.answers.shift() ?? this.defaultAnswer;
   }
 }

@@ -39,12 +39,19 @@ import { registerDashboard } from "../dashboard/routes.ts";
 import { deadLetterRoutes } from "./routes/dead-letters.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { adminAuth, teamAuth, type AuthVariables } from "./auth.ts";
-import { teamRateLimit, type RateLimit } from "./rate-limit.ts";
+import { teamBuckets, teamRateLimit, type RateLimit } from "./rate-limit.ts";
+import { createTaskFacade } from "./routes/createtask-facade.ts";
+import { twocaptchaFacade } from "./routes/twocaptcha-facade.ts";
 import { upstreamPingbackRoutes } from "./routes/upstream-pingback.ts";
 import { BODY_TOO_LARGE, describeZodError, detail, errorHandler } from "./errors.ts";
 import {
   AccountSchema,
   AdminUsageQuerySchema,
+  CreatedTeamSchema,
+  CreditsAnswerSchema,
+  IssuedKeySchema,
+  ProvidersSchema,
+  RevokedKeySchema,
   BudgetBodySchema,
   CreateTeamBodySchema,
   LedgerQuerySchema,
@@ -134,7 +141,8 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
   app.openAPIRegistry.registerComponent("securitySchemes", "AdminKey", { type: "http", scheme: "bearer", description: "ROUTER_ADMIN_KEY" });
 
   // Team routes: authenticate, then rate-limit per team.
-  const team = [teamAuth(ctx), teamRateLimit(options.rateLimit ?? { perSecond: 100, burst: 300 })];
+  const buckets = teamBuckets(options.rateLimit ?? { perSecond: 100, burst: 300 });
+  const team = [teamAuth(ctx), teamRateLimit(buckets)];
   const admin = adminAuth(options.adminKey);
 
   // ── health and docs ──────────────────────────────────────────────────────────────────
@@ -297,7 +305,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       middleware: [admin] as const,
       request: jsonBody(CreateTeamBodySchema),
       responses: {
-        200: json(z.object({ team_id: z.string(), name: z.string(), api_key: z.string(), balance: z.number() }), "The team and its key (shown once)"),
+        200: json(CreatedTeamSchema, "The team and its key (shown once)"),
         ...errors(400, 401),
       },
     }),
@@ -325,7 +333,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       middleware: [admin] as const,
       request: { params: TeamIdParams, ...jsonBody(CreditsBodySchema) },
       responses: {
-        200: json(z.object({ team_id: z.string(), balance: z.number(), reserved: z.number() }), "The new balance"),
+        200: json(CreditsAnswerSchema, "The new balance"),
         ...errors(400, 401, 404),
       },
     }),
@@ -341,7 +349,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       middleware: [admin] as const,
       request: { params: TeamIdParams },
       responses: {
-        200: json(z.object({ team_id: z.string(), api_key: z.string(), key_prefix: z.string() }), "A new key (shown once)"),
+        200: json(IssuedKeySchema, "A new key (shown once)"),
         ...errors(401, 404),
       },
     }),
@@ -374,7 +382,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       middleware: [admin] as const,
       request: { params: TeamIdParams.extend({ key_prefix: z.string() }) },
       responses: {
-        200: json(z.object({ message: z.string(), team_id: z.string(), key_prefix: z.string() }), "Revoked"),
+        200: json(RevokedKeySchema, "Revoked"),
         ...errors(400, 401, 404),
       },
     }),
@@ -476,7 +484,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       tags: ["admin"],
       security: adminSecurity,
       middleware: [admin] as const,
-      responses: { 200: json(z.object({ providers: z.array(z.looseObject({ id: z.string() })) }), "Providers, cooldowns and figures"), ...errors(401) },
+      responses: { 200: json(ProvidersSchema, "Providers, cooldowns and figures"), ...errors(401) },
     }),
     async (c) => c.json(await providersView(ctx), 200),
   );
@@ -484,6 +492,10 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
   app.route("/", upstreamPingbackRoutes(ctx));
   app.route("/", deadLetterRoutes(options.deadLetters, admin));
   app.route("/", docsRoutes());
+
+  // ── compatibility facades on the API root (docs/clients.md) ──────────────────────────
+  app.route("/", twocaptchaFacade(ctx, buckets));
+  app.route("/", createTaskFacade(ctx, buckets));
   registerDashboard(app);
   app.doc31("/v2/openapi.json", {
     openapi: "3.1.0",

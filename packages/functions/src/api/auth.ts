@@ -7,12 +7,17 @@ export type AuthVariables = { teamId: string; team: Team };
 
 const bearer = (header: string | undefined) => /^Bearer\s+(\S+)\s*$/i.exec(header ?? "")?.[1];
 
+/** The team a key belongs to, if it is a live key (the facades authenticate with this too). */
+export async function teamForKey(ctx: RouterContext, key: string): Promise<Team | undefined> {
+  const teamId = API_KEY_PATTERN.test(key) ? await ctx.teams.teamIdForKeyHash(hashApiKey(key)) : undefined;
+  return teamId ? await ctx.teams.getTeam(teamId) : undefined;
+}
+
 export function teamAuth(ctx: RouterContext): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async (c, next) => {
     const key = bearer(c.req.header("authorization"));
     if (!key) return detail(c, 401, "Missing API key: send Authorization: Bearer <key>");
-    const teamId = API_KEY_PATTERN.test(key) ? await ctx.teams.teamIdForKeyHash(hashApiKey(key)) : undefined;
-    const team = teamId ? await ctx.teams.getTeam(teamId) : undefined;
+    const team = await teamForKey(ctx, key);
     if (!team) return detail(c, 401, "Invalid API key");
     c.set("teamId", team.teamId);
     c.set("team", team);

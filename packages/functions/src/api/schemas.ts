@@ -178,3 +178,32 @@ export const LedgerSchema = z
     truncated: z.boolean(),
   })
   .openapi("Ledger");
+
+// ── administration answers (named so the typed client and the admin CLI share them) ─────
+export const CreatedTeamSchema = z.object({ team_id: z.string(), name: z.string(), api_key: z.string(), balance: z.number() }).openapi("CreatedTeam");
+export const CreditsAnswerSchema = z.object({ team_id: z.string(), balance: z.number(), reserved: z.number() }).openapi("CreditsAnswer");
+export const IssuedKeySchema = z.object({ team_id: z.string(), api_key: z.string(), key_prefix: z.string() }).openapi("IssuedKey");
+export const RevokedKeySchema = z.object({ message: z.string(), team_id: z.string(), key_prefix: z.string() }).openapi("RevokedKey");
+/** Providers with the fields every entry has; more fields may be added (loose objects). */
+export const ProvidersSchema = z
+  .object({
+    providers: z.array(
+      z.looseObject({
+        id: z.string(),
+        protocol: z.string(),
+        enabled: z.boolean(),
+        cooldown_until: z.string().nullable(),
+        cooldown_reason: z.string().nullable(),
+        tasks: z.record(
+          z.string(),
+          z.looseObject({
+            price: z.number().optional(),
+            solve_seconds: z.number().optional(),
+            accuracy: z.number().optional(),
+            observed: z.looseObject({ attempts: z.number().optional(), solved: z.number().optional() }).optional(),
+          }),
+        ),
+      }),
+    ),
+  })
+  .openapi("Providers");
