@@ -4,7 +4,8 @@
  */
 import type { AdapterRegistry } from "./adapter.ts";
 import type { Clock } from "./clock.ts";
-import type { CallbackSender, Logger, ProviderStateStore, TaskStore, TeamStore, UsageStore, WorkQueue } from "./ports.ts";
+import type { CallbackSender, Logger, ProviderStateStore, ReportQuotaStore, TaskStore, TeamStore, UsageStore, WorkQueue } from "./ports.ts";
+import type { ReportPolicy } from "./report-policy.ts";
 import type { Provider } from "./providers.ts";
 
 export interface RouterContext {
@@ -22,6 +23,9 @@ export interface RouterContext {
   /** Share of balanced tasks routed to explore (see routing.ts). */
   explorationShare: number;
   random?: () => number;
+  /** Bad reports forwarded and refunded per team (report-policy.ts). */
+  reportQuota: ReportQuotaStore;
+  reportPolicy?: ReportPolicy;
 }
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };

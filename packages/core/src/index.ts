@@ -21,3 +21,5 @@ export * from "./budget.ts";
 export * from "./usage-report.ts";
 export * from "./seeded-random.ts";
 export * from "./solve-time-histogram.ts";
+export * from "./report-policy.ts";
+export * from "./report-service.ts";

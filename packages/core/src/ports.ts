@@ -171,6 +171,24 @@ export interface ProviderStateStore {
   recordReport(providerId: string, type: TaskType, correct: boolean): Promise<void>;
 }
 
+/**
+ * What caps a team's bad reports (task-service.ts reportTask): its solved tasks and the bad
+ * reports it had forwarded upstream, both over a trailing window, read when a report comes in.
+ */
+export interface ReportQuotaStore {
+  /** The team's completed tasks created since `sinceMs`, counted up to `upTo` (counting stops there). */
+  solvedSince(teamId: string, sinceMs: number, upTo: number): Promise<number>;
+  /** Bad reports of the team forwarded upstream since `sinceMs` (hour granularity). */
+  forwardedSince(teamId: string, sinceMs: number): Promise<number>;
+  /**
+   * Takes one forwarding slot if fewer than `cap` were taken since `sinceMs` (atomic against
+   * parallel reports of the team); false when the cap is reached.
+   */
+  takeSlot(teamId: string, nowMs: number, sinceMs: number, cap: number): Promise<boolean>;
+  /** Gives back a slot taken at `takenAtMs` whose report the upstream did not record. */
+  releaseSlot(teamId: string, takenAtMs: number): Promise<void>;
+}
+
 /** Messages on the work queue: ids only (SQS messages stay small). */
 export type WorkMessage =
   /** `early`: times this message came back because it arrived before its step was written. */

@@ -29,6 +29,8 @@ export const ProviderFileEntrySchema = z.looseObject({
   api_key: z.string().min(1),
   enabled: z.boolean().default(true),
   tasks: z.partialRecord(z.enum(TASK_TYPES), TaskPricingFileSchema),
+  /** Optional (added field): how long after accepting a captcha the upstream takes a report (default 900). */
+  report_window_seconds: z.number().int().positive().optional(),
 });
 
 export const ProvidersFileSchema = z.object({ providers: z.array(ProviderFileEntrySchema) });
@@ -49,6 +51,8 @@ export interface Provider {
   apiKey: string;
   enabled: boolean;
   tasks: Partial<Record<TaskType, TaskPricing>>;
+  /** Seconds after accepting a captcha during which the upstream takes a report. */
+  reportWindowSeconds?: number;
 }
 
 /** The price a provider charges for a task type at a priority. */
@@ -87,6 +91,7 @@ export function parseProvidersFile(json: unknown): Provider[] {
       apiKey: entry.api_key,
       enabled: entry.enabled,
       tasks,
+      ...(entry.report_window_seconds !== undefined ? { reportWindowSeconds: entry.report_window_seconds } : {}),
     };
   });
 }

@@ -47,6 +47,7 @@ import {
   type ProviderState,
   type ProviderStateStore,
   type ReportOutcome,
+  type ReportQuotaStore,
   type RouterContext,
   type Solution,
   type SubmitOutcome,
@@ -397,6 +398,38 @@ export class FakeTaskStore implements TaskStore {
 
   unfinished(): TaskRecord[] {
     return [...this.tasks.values()].filter((t) => !isFinished(t.status)).map(clone);
+  }
+}
+
+/** Forwarded bad reports as timestamps per team; solved tasks counted from the task store. */
+export class FakeReportQuotaStore implements ReportQuotaStore {
+  readonly forwarded = new Map<string, number[]>();
+  constructor(private readonly tasks: FakeTaskStore) {}
+
+  async solvedSince(teamId: string, sinceMs: number, upTo: number): Promise<number> {
+    await tick();
+    const solved = [...this.tasks.tasks.values()].filter((t) => t.teamId === teamId && t.status === "completed" && t.createdAt >= sinceMs).length;
+    return Math.min(solved, upTo);
+  }
+
+  async forwardedSince(teamId: string, sinceMs: number): Promise<number> {
+    await tick();
+    return (this.forwarded.get(teamId) ?? []).filter((at) => at >= sinceMs).length;
+  }
+
+  async takeSlot(teamId: string, nowMs: number, sinceMs: number, cap: number): Promise<boolean> {
+    await tick();
+    const taken = this.forwarded.get(teamId) ?? [];
+    if (taken.filter((at) => at >= sinceMs).length >= cap) return false;
+    this.forwarded.set(teamId, [...taken, nowMs]);
+    return true;
+  }
+
+  async releaseSlot(teamId: string, takenAtMs: number): Promise<void> {
+    await tick();
+    const taken = this.forwarded.get(teamId) ?? [];
+    const index = taken.indexOf(takenAtMs);
+    if (index >= 0) taken.splice(index, 1);
   }
 }
 
@@ -769,6 +802,7 @@ export function createWorld(options: WorldOptions) {
   const teams = new FakeTeamStore(clock);
   const tasks = new FakeTaskStore(teams);
   const usage = new FakeUsageStore(tasks);
+  const reportQuota = new FakeReportQuotaStore(tasks);
   const providerStates = new FakeProviderStateStore(clock);
   const queue = new FakeWorkQueue(clock);
   const callbacks = new FakeCallbackSender(clock);
@@ -791,6 +825,7 @@ export function createWorld(options: WorldOptions) {
     logger: options.logger ?? silentLogger,
     newId: () => `task-${String(++ids).padStart(4, "0")}`,
     explorationShare: options.explorationShare ?? 0,
+    reportQuota,
     ...(options.random ? { random: options.random } : {}),
   };
   const violations: string[] = [];
@@ -807,6 +842,7 @@ export function createWorld(options: WorldOptions) {
     teams,
     tasks,
     usage,
+    reportQuota,
     providerStates,
     queue,
     callbacks,

@@ -5,10 +5,11 @@
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { systemClock, type AdapterRegistry, type Clock, type Logger, type Provider, type RouterContext } from "@solver-router/core";
+import { reportPolicyFromEnv, systemClock, type AdapterRegistry, type Clock, type Logger, type Provider, type ReportPolicy, type RouterContext } from "@solver-router/core";
 import { defaultAdapters } from "@solver-router/providers";
 import { ulid } from "ulid";
 import { DynamoProviderStateStore } from "./aws/dynamo-provider-state-store.ts";
+import { DynamoReportQuotaStore } from "./aws/dynamo-report-quota-store.ts";
 import { DynamoTaskStore } from "./aws/dynamo-task-store.ts";
 import { DynamoTeamStore } from "./aws/dynamo-team-store.ts";
 import { DynamoUsageStore } from "./aws/dynamo-usage-store.ts";
@@ -31,6 +32,8 @@ export interface RuntimeSettings {
   clients?: { dynamo: DynamoDBClient; sqs: SQSClient };
   clock?: Clock;
   logger?: Logger;
+  /** Bad reports forwarded per team (default: ROUTER_REPORT_FREE / ROUTER_REPORT_SHARE, else 5 and 0.2). */
+  reportPolicy?: ReportPolicy;
 }
 
 export interface Runtime {
@@ -62,6 +65,8 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
     logger: settings.logger ?? jsonLogger,
     newId: () => ulid().toLowerCase(),
     explorationShare: settings.explorationShare ?? 0.02,
+    reportQuota: new DynamoReportQuotaStore(db, settings.tableName),
+    reportPolicy: settings.reportPolicy ?? reportPolicyFromEnv(process.env),
   };
   return {
     ctx,

@@ -86,8 +86,14 @@ export const ReportAnswerSchema = z.object({
   message: z.string(),
   task_id: z.string(),
   correct: z.boolean(),
-  upstream: z.enum(["recorded", "not_supported", "failed"]),
+  upstream: z.enum(["recorded", "not_supported", "failed", "not_forwarded"]).openapi({
+    description: "What the provider answered; not_forwarded: over the team's bad-report cap, kept for statistics only",
+  }),
   refunded: z.number().openapi({ description: "Credits given back (a reportbad the upstream accepted refunds the charge)" }),
+  forwarded: z.boolean().openapi({ description: "Whether the report was sent to the provider" }),
+  capped: z.boolean().openapi({
+    description: "True when the team's bad reports over the last 24 hours reached max(5, 20% of its solved tasks): not forwarded, not refunded",
+  }),
 });
 
 export const PricingSchema = z
