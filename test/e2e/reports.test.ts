@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTeam, fakeImage, startStack, waitForEnd, type LocalStack } from "./support.ts";
+import { client, createTeam, fakeImage, startStack, waitForEnd, type LocalStack } from "./support.ts";
 
 describe("reports: one per task, completed tasks only, bad reports capped per team", () => {
   let stack: LocalStack;
@@ -48,7 +48,7 @@ describe("reports: one per task, completed tasks only, bad reports capped per te
     expect(shown.body.credits_used).toBeGreaterThan(0);
 
     // Only recorded reports move the provider's accuracy figures: 6 bad reports in all.
-    const admin = await fetch(`${stack.apiUrl}/v2/admin/providers`, { headers: { authorization: `Bearer ${stack.adminKey}` } }).then((r) => r.json());
+    const admin = (await client(stack, stack.adminKey).request("GET", "/v2/admin/providers")).body;
     const badSeen = admin.providers.reduce((sum: number, p: { tasks: Record<string, { observed: { reports_bad: number } }> }) => sum + (p.tasks.ImageToTextTask?.observed.reports_bad ?? 0), 0);
     expect(badSeen).toBe(6);
   });
