@@ -4,6 +4,7 @@
  */
 import { generateApiKey, hashApiKey, keyPrefix } from "./api-keys.ts";
 import { budgetView, monthOf } from "./budget.ts";
+import { generateCallbackSecret } from "./callback-url.ts";
 import { isoTime } from "./clock.ts";
 import type { RouterContext } from "./context.ts";
 import { badRequest, notFound } from "./errors.ts";
@@ -43,8 +44,16 @@ export async function createTeam(ctx: RouterContext, input: { name: string; cred
   const creditsMicro = creditsToMicro(input.credits);
   if (creditsMicro < 0) throw badRequest("credits: must not be negative");
   const apiKey = generateApiKey();
-  const team = await ctx.teams.createTeam({ name: input.name, creditsMicro, apiKeyHash: hashApiKey(apiKey), keyPrefix: keyPrefix(apiKey) });
-  return { team_id: team.teamId, name: team.name, api_key: apiKey, balance: microToCredits(team.balanceMicro) };
+  const callbackSecret = generateCallbackSecret();
+  const team = await ctx.teams.createTeam({ name: input.name, creditsMicro, apiKeyHash: hashApiKey(apiKey), keyPrefix: keyPrefix(apiKey), callbackSecret });
+  return { team_id: team.teamId, name: team.name, api_key: apiKey, balance: microToCredits(team.balanceMicro), callback_secret: callbackSecret };
+}
+
+/** A new callback signing secret for the team (shown once); the old one stops signing at once. */
+export async function rotateCallbackSecret(ctx: RouterContext, teamId: string) {
+  const callbackSecret = generateCallbackSecret();
+  if (!(await ctx.teams.setCallbackSecret(teamId, callbackSecret))) throw notFound(`Team ${teamId} not found`);
+  return { team_id: teamId, callback_secret: callbackSecret };
 }
 
 export async function addCredits(ctx: RouterContext, teamId: string, amount: number | string) {

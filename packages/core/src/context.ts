@@ -4,7 +4,7 @@
  */
 import type { AdapterRegistry } from "./adapter.ts";
 import type { Clock } from "./clock.ts";
-import type { CallbackSender, Logger, ProviderStateStore, ReportQuotaStore, TaskStore, TeamStore, UsageStore, WorkQueue } from "./ports.ts";
+import type { CallbackSender, CallbackTargetCheck, Logger, ProviderStateStore, ReportQuotaStore, TaskStore, TeamStore, UsageStore, WorkQueue } from "./ports.ts";
 import type { ReportPolicy } from "./report-policy.ts";
 import type { Provider } from "./providers.ts";
 
@@ -26,6 +26,8 @@ export interface RouterContext {
   /** Bad reports forwarded and refunded per team (report-policy.ts). */
   reportQuota: ReportQuotaStore;
   reportPolicy?: ReportPolicy;
+  /** Refuses callback URLs on private addresses (callback-url.ts); unset: every URL passes. */
+  callbackTargets?: CallbackTargetCheck;
 }
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };

@@ -23,3 +23,4 @@ export * from "./seeded-random.ts";
 export * from "./solve-time-histogram.ts";
 export * from "./report-policy.ts";
 export * from "./report-service.ts";
+export * from "./callback-url.ts";

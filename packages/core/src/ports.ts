@@ -88,7 +88,7 @@ export interface TaskStore {
 }
 
 export interface TeamStore {
-  createTeam(input: { name: string; creditsMicro: Micro; apiKeyHash: string; keyPrefix: string }): Promise<Team>;
+  createTeam(input: { name: string; creditsMicro: Micro; apiKeyHash: string; keyPrefix: string; callbackSecret?: string }): Promise<Team>;
   getTeam(teamId: string): Promise<Team | undefined>;
   listTeams(): Promise<Team[]>;
   teamIdForKeyHash(hash: string): Promise<string | undefined>;
@@ -104,6 +104,10 @@ export interface TeamStore {
   setMonthlyBudget(teamId: string, limitMicro: Micro | undefined): Promise<Team | undefined>;
   /** What the team's tasks created in `month` (YYYY-MM) hold or were charged. */
   monthUsed(teamId: string, month: string): Promise<Micro>;
+  /** Replaces the team's callback signing secret; false if there is no such team. */
+  setCallbackSecret(teamId: string, secret: string): Promise<boolean>;
+  /** The team's callback signing secret (only the callback sender reads it). */
+  getCallbackSecret(teamId: string): Promise<string | undefined>;
 }
 
 /**
@@ -199,9 +203,23 @@ export interface WorkQueue {
   send(message: WorkMessage, delaySeconds: number): Promise<void>;
 }
 
-/** POSTs a result object to a team's callback URL. */
+/**
+ * One callback event: whose it is (the team's signing secret signs it) and its id, the same on
+ * every retry (X-Router-Event-Id), so a receiver can drop repeats.
+ */
+export interface CallbackDelivery {
+  teamId: string;
+  eventId: string;
+}
+
+/** POSTs a result object to a team's callback URL, signed with the team's callback secret. */
 export interface CallbackSender {
-  post(url: string, body: unknown): Promise<{ ok: boolean; status?: number; error?: string }>;
+  post(url: string, body: unknown, delivery?: CallbackDelivery): Promise<{ ok: boolean; status?: number; error?: string }>;
+}
+
+/** Decides whether a callback URL may be called at all (callback-url.ts); a reason when not. */
+export interface CallbackTargetCheck {
+  check(url: string): Promise<string | undefined>;
 }
 
 export interface Logger {

@@ -26,7 +26,7 @@ export type ReportUpstream = "recorded" | "not_supported" | "failed" | "not_forw
 export async function reportTask(ctx: RouterContext, teamId: string, taskId: string, correct: boolean) {
   const task = await getOwnTask(ctx, teamId, taskId);
   if (task.status !== "completed") throw conflict(`Task ${taskId} is ${task.status}; only completed tasks can be reported`);
-  if (task.report) throw conflict(`Task ${taskId} was already reported as ${task.report}; a task can be reported once`);
+  if (task.report) throw conflict(`Task ${taskId} was already reported as ${task.report}`);
   const now = ctx.clock.now();
   const attempt = task.attempts.find((a) => a.state === "solved") ?? currentAttempt(task);
   const provider = ctx.providers.find((p) => p.id === attempt?.providerId);

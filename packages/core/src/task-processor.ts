@@ -12,6 +12,7 @@
  * step the task has left does nothing. Waiting is always an SQS delay, never a sleep.
  */
 import type { Fault, Solution, UpstreamError } from "./adapter.ts";
+import { callbackEventId } from "./callback-url.ts";
 import { dayOf } from "./clock.ts";
 import { commit } from "./commit.ts";
 import type { RouterContext } from "./context.ts";
@@ -393,7 +394,7 @@ const deadlineError = (task: TaskRecord) =>
 export async function handleCallbackMessage(ctx: RouterContext, taskId: string, attempt: number): Promise<void> {
   const task = await ctx.tasks.get(taskId);
   if (!task?.callbackUrl || !isFinished(task.status)) return;
-  const sent = await ctx.callbacks.post(task.callbackUrl, resultView(task));
+  const sent = await ctx.callbacks.post(task.callbackUrl, resultView(task), { teamId: task.teamId, eventId: callbackEventId(task) });
   if (sent.ok) return;
   const delay = CALLBACK_DELAYS_SECONDS[attempt - 1];
   ctx.logger.warn("callback failed", { task_id: taskId, attempt, status: sent.status, error: sent.error });

@@ -3,6 +3,7 @@
  * report. Every rule of API.md about tasks lives here; the HTTP layer only translates.
  */
 import { monthOf, nextMonthStart } from "./budget.ts";
+import { checkCallbackUrl } from "./callback-url.ts";
 import { isoTime } from "./clock.ts";
 import { commit } from "./commit.ts";
 import type { RouterContext } from "./context.ts";
@@ -34,6 +35,7 @@ export interface SubmitAnswer {
 const SEND_ATTEMPTS = 3;
 
 export async function submitTask(ctx: RouterContext, request: SubmitRequest): Promise<SubmitAnswer> {
+  if (request.callbackUrl) await checkCallbackUrl(ctx, request.callbackUrl);
   const now = ctx.clock.now();
   const maxPriceMicro = request.maxPrice === undefined ? undefined : creditsToMicro(request.maxPrice);
   const decision = route(

@@ -117,7 +117,22 @@ export class FakeTeamStore implements TeamStore {
 
   constructor(private readonly clock: Clock) {}
 
-  async createTeam(input: { name: string; creditsMicro: Micro; apiKeyHash: string; keyPrefix: string }): Promise<Team> {
+  /** teamId → callback signing secret. */
+  readonly callbackSecrets = new Map<string, string>();
+
+  async setCallbackSecret(teamId: string, secret: string): Promise<boolean> {
+    await tick();
+    if (!this.teams.has(teamId)) return false;
+    this.callbackSecrets.set(teamId, secret);
+    return true;
+  }
+
+  async getCallbackSecret(teamId: string): Promise<string | undefined> {
+    await tick();
+    return this.callbackSecrets.get(teamId);
+  }
+
+  async createTeam(input: { name: string; creditsMicro: Micro; apiKeyHash: string; keyPrefix: string; callbackSecret?: string }): Promise<Team> {
     await tick();
     const team: Team = {
       teamId: `team-${++this.ids}`,
@@ -129,6 +144,7 @@ export class FakeTeamStore implements TeamStore {
       createdAt: this.clock.now(),
     };
     this.teams.set(team.teamId, team);
+    if (input.callbackSecret) this.callbackSecrets.set(team.teamId, input.callbackSecret);
     this.keys.set(input.apiKeyHash, { teamId: team.teamId, prefix: input.keyPrefix, createdAt: new Date(this.clock.now()).toISOString() });
     if (input.creditsMicro > 0) this.lines.push({ teamId: team.teamId, line: { at: this.clock.now(), kind: "credit", amountMicro: input.creditsMicro } });
     return clone(team);

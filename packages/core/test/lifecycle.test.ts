@@ -303,7 +303,7 @@ describe("tasks of a team", () => {
     await w.runner.runUntilFinished(task_id);
     const upstreamId = w.adapters.twocaptcha.callsOf("poll")[0]!.upstreamId;
 
-    expect(await reportTask(w.ctx, team.teamId, task_id, false)).toEqual({ message: "Report recorded", task_id, correct: false, upstream: "recorded", refunded: 0.1 });
+    expect(await reportTask(w.ctx, team.teamId, task_id, false)).toEqual({ message: "Report recorded", task_id, correct: false, upstream: "recorded", refunded: 0.1, forwarded: true, capped: false });
     expect(w.adapters.twocaptcha.callsOf("report")).toMatchObject([{ providerId: "alpha", upstreamId, correct: false }]);
     expect(w.providerStates.states.get("alpha")?.observed.ImageToTextTask).toMatchObject({ reportsBad: 1, reportsGood: 0 });
     expect((await getResult(w.ctx, team.teamId, task_id)).report).toBe("bad");
@@ -331,14 +331,43 @@ describe("tasks of a team", () => {
     expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("0.8"), chargedMicro: credits("0.2") });
   });
 
-  it("an upstream that cannot take reports still records the report here", async () => {
+  it("an upstream that cannot take reports still records the report on the task, but it does not move accuracy", async () => {
     const w = world();
     const team = w.teams.seed(credits("1"));
     w.adapters.twocaptcha.onReport("alpha", upstreamError("bad_request", "REPORT_NOT_SUPPORTED"));
     const { task_id } = await w.submit(team.teamId, "ImageToTextTask");
     await w.runner.runUntilFinished(task_id);
     expect((await reportTask(w.ctx, team.teamId, task_id, true)).upstream).toBe("not_supported");
-    expect(w.providerStates.states.get("alpha")?.observed.ImageToTextTask?.reportsGood).toBe(1);
+    expect((await getResult(w.ctx, team.teamId, task_id)).report).toBe("good");
+    expect(w.providerStates.states.get("alpha")?.observed.ImageToTextTask?.reportsGood ?? 0).toBe(0);
+  });
+
+  it("bad reports are forwarded and refunded up to max(5, 20% of solved tasks in 24 h); the rest are kept, unforwarded and unrefunded", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("10"));
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push((await w.submit(team.teamId, "ImageToTextTask")).task_id);
+    for (const id of ids) await w.runner.runUntilFinished(id);
+    const answers = [];
+    for (const id of ids) answers.push(await reportTask(w.ctx, team.teamId, id, false));
+    expect(answers.map((a) => a.forwarded)).toEqual([true, true, true, true, true, false, false, false, false, false]);
+    expect(answers.slice(5).every((a) => a.capped && a.upstream === "not_forwarded" && a.refunded === 0)).toBe(true);
+    expect(w.adapters.twocaptcha.callsOf("report")).toHaveLength(5);
+    expect(w.providerStates.states.get("alpha")?.observed.ImageToTextTask).toMatchObject({ reportsBad: 5 });
+    expect(w.teams.peek(team.teamId)).toMatchObject({ chargedMicro: credits("0.5") });
+    expect((await getResult(w.ctx, team.teamId, ids[9]!)).report).toBe("bad");
+    expect(w.violations).toEqual([]);
+  });
+
+  it("a report comes within the provider's report window (15 minutes by default) or gets a 409", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("1"));
+    const { task_id } = await w.submit(team.teamId, "ImageToTextTask");
+    await w.runner.runUntilFinished(task_id);
+    w.clock.advance(16 * 60);
+    await expectDomainError(reportTask(w.ctx, team.teamId, task_id, false), 409, /can no longer be reported: reports are taken up to 15 minutes/);
+    expect(w.adapters.twocaptcha.callsOf("report")).toHaveLength(0);
+    expect((await getResult(w.ctx, team.teamId, task_id)).report).toBeNull();
   });
 });
 

@@ -14,7 +14,8 @@ import { DynamoTaskStore } from "./aws/dynamo-task-store.ts";
 import { DynamoTeamStore } from "./aws/dynamo-team-store.ts";
 import { DynamoUsageStore } from "./aws/dynamo-usage-store.ts";
 import { SqsWorkQueue } from "./aws/sqs-work-queue.ts";
-import { fetchCallbackSender } from "./callback-sender.ts";
+import { signedCallbackSender } from "./callbacks/callback-sender.ts";
+import { callbackUrlProblem, type CallbackTargetPolicy } from "./callbacks/target-policy.ts";
 import { jsonLogger } from "./logger.ts";
 
 export interface RuntimeSettings {
@@ -34,6 +35,8 @@ export interface RuntimeSettings {
   logger?: Logger;
   /** Bad reports forwarded per team (default: ROUTER_REPORT_FREE / ROUTER_REPORT_SHARE, else 5 and 0.2). */
   reportPolicy?: ReportPolicy;
+  /** Which callback URLs are accepted and called (default: public https addresses only, as on AWS). */
+  callbackPolicy?: CallbackTargetPolicy;
 }
 
 export interface Runtime {
@@ -52,17 +55,21 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
   const sqs = settings.clients?.sqs ?? new SQSClient({ ...common, ...(settings.sqsEndpoint ? { endpoint: settings.sqsEndpoint } : {}) });
   const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   const clock = settings.clock ?? systemClock;
+  const logger = settings.logger ?? jsonLogger;
+  const teams = new DynamoTeamStore(db, settings.tableName, () => clock.now());
+  const callbackPolicy = settings.callbackPolicy ?? { allowPrivate: false, httpsOnly: true };
   const ctx: RouterContext = {
     tasks: new DynamoTaskStore(db, settings.tableName),
-    teams: new DynamoTeamStore(db, settings.tableName, () => clock.now()),
+    teams,
     usage: new DynamoUsageStore(db, settings.tableName),
     providerStates: new DynamoProviderStateStore(db, settings.tableName, () => clock.now()),
     queue: new SqsWorkQueue(sqs, settings.queueUrl),
-    callbacks: fetchCallbackSender(),
+    callbacks: signedCallbackSender({ policy: callbackPolicy, secretFor: (teamId) => teams.getCallbackSecret(teamId), logger, now: () => clock.now() }),
+    callbackTargets: { check: (url) => callbackUrlProblem(url, callbackPolicy) },
     providers: settings.providers,
     adapters: settings.adapters ?? defaultAdapters,
     clock,
-    logger: settings.logger ?? jsonLogger,
+    logger,
     newId: () => ulid().toLowerCase(),
     explorationShare: settings.explorationShare ?? 0.02,
     reportQuota: new DynamoReportQuotaStore(db, settings.tableName),

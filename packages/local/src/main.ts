@@ -10,6 +10,7 @@ const stack = await startLocalStack({
   ...(process.env.ROUTER_ADMIN_KEY ? { adminKey: process.env.ROUTER_ADMIN_KEY } : {}),
   ...(process.env.ROUTER_PROVIDERS_FILE ? { providersFile: process.env.ROUTER_PROVIDERS_FILE } : {}),
   ...(process.env.ROUTER_EXPLORATION_SHARE ? { explorationShare: Number(process.env.ROUTER_EXPLORATION_SHARE) } : {}),
+  ...(process.env.ROUTER_CALLBACK_ALLOW_PRIVATE ? { callbackAllowPrivate: process.env.ROUTER_CALLBACK_ALLOW_PRIVATE !== "0" } : {}),
 });
 
 const lines = [

@@ -39,6 +39,8 @@ export interface LocalStackOptions {
   demoCredits?: number;
   sweepIntervalMs?: number;
   workerConcurrency?: number;
+  /** Callbacks may go to loopback and private addresses (default true: local development calls back to localhost). */
+  callbackAllowPrivate?: boolean;
 }
 
 export interface LocalStack {
@@ -102,6 +104,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clients,
       logger,
       ...(options.explorationShare !== undefined ? { explorationShare: options.explorationShare } : {}),
+      callbackPolicy: { allowPrivate: options.callbackAllowPrivate ?? true, httpsOnly: false },
     });
     const { ctx } = runtime;
 

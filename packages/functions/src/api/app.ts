@@ -36,6 +36,7 @@ import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { registerDashboard } from "../dashboard/routes.ts";
+import { callbackSecretRoutes } from "./routes/callback-secret.ts";
 import { adminAuth, teamAuth, type AuthVariables } from "./auth.ts";
 import { teamRateLimit, type RateLimit } from "./rate-limit.ts";
 import { BODY_TOO_LARGE, describeZodError, detail, errorHandler } from "./errors.ts";
@@ -292,7 +293,10 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       middleware: [admin] as const,
       request: jsonBody(CreateTeamBodySchema),
       responses: {
-        200: json(z.object({ team_id: z.string(), name: z.string(), api_key: z.string(), balance: z.number() }), "The team and its key (shown once)"),
+        200: json(
+          z.object({ team_id: z.string(), name: z.string(), api_key: z.string(), balance: z.number(), callback_secret: z.string() }),
+          "The team, its key and its callback signing secret (both shown once)",
+        ),
         ...errors(400, 401),
       },
     }),
@@ -475,6 +479,8 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
     }),
     async (c) => c.json(await providersView(ctx), 200),
   );
+
+  app.route("/", callbackSecretRoutes(ctx, admin));
 
   app.get("/docs", swaggerUI({ url: "/v2/openapi.json", title: "solver-router API" }));
   registerDashboard(app);

@@ -35,7 +35,27 @@ export class DynamoTeamStore implements TeamStore {
     }
   }
 
-  async createTeam(input: { name: string; creditsMicro: number; apiKeyHash: string; keyPrefix: string }): Promise<Team> {
+  async setCallbackSecret(teamId: string, secret: string): Promise<boolean> {
+    const reasons = await transactWrite(this.db, [
+      { ConditionCheck: { TableName: this.table, Key: keys.team(teamId), ConditionExpression: "attribute_exists(pk)" } },
+      this.callbackSecretPut(teamId, secret),
+    ]);
+    if (!reasons) return true;
+    if (conditionFailed(reasons[0])) return false;
+    throw new Error(`callback secret transaction cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
+  }
+
+  async getCallbackSecret(teamId: string): Promise<string | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.callbackSecret(teamId), ConsistentRead: true }));
+    return Item?.secret as string | undefined;
+  }
+
+  /** Its own item, so no read of the team (accounts, listings) ever carries it. */
+  private callbackSecretPut(teamId: string, secret: string) {
+    return { Put: { TableName: this.table, Item: { ...keys.callbackSecret(teamId), secret } } };
+  }
+
+  async createTeam(input: { name: string; creditsMicro: number; apiKeyHash: string; keyPrefix: string; callbackSecret?: string }): Promise<Team> {
     const team: Team = {
       teamId: ulid().toLowerCase(),
       name: input.name,
@@ -49,6 +69,7 @@ export class DynamoTeamStore implements TeamStore {
       { Put: { TableName: this.table, Item: teamItem(team), ConditionExpression: "attribute_not_exists(pk)" } },
       ...this.keyItems(team.teamId, input.apiKeyHash, input.keyPrefix),
       ...(input.creditsMicro > 0 ? [this.creditLine(team.teamId, input.creditsMicro)] : []),
+      ...(input.callbackSecret ? [this.callbackSecretPut(team.teamId, input.callbackSecret)] : []),
     ]);
     if (reasons) throw new Error(`create team transaction cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
     return team;

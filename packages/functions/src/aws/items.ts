@@ -20,6 +20,7 @@ export const keys = {
   usage: (teamId: string, day: string, type: string, providerId: string) => ({ pk: `USAGE#${teamId}`, sk: `${day}#${type}#${providerId}` }),
   provider: (providerId: string) => ({ pk: "PROVIDERS", sk: providerId }),
   budgetMonth: (teamId: string, month: string) => ({ pk: `TEAM#${teamId}`, sk: `BUDGET#${month}` }),
+  callbackSecret: (teamId: string) => ({ pk: `TEAM#${teamId}`, sk: "CALLBACKSECRET" }),
   teamTasks: (teamId: string) => `TEAMTASKS#${teamId}`,
   teamTasksByStatus: (teamId: string, status: TaskStatus) => `TEAMTASKS#${teamId}#${status}`,
   dueSortKey: (dueAtMs: number, taskId: string) => `${String(Math.max(0, Math.floor(dueAtMs))).padStart(15, "0")}#${taskId}`,

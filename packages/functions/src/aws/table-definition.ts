@@ -10,6 +10,8 @@
  *   TASK#<task_id>        / PAYLOAD#<n>              the task's request fields, in ≤350 KB chunks
  *   IDEM#<team_id>#<key>  / IDEM                     Idempotency-Key → task
  *   TEAM#<team_id>        / LEDGER#<time>#<task_id>  one line per charge
+ *   TEAM#<team_id>        / CALLBACKSECRET           the team's callback signing secret
+ *   TEAM#<team_id>        / REPORTS#<YYYY-MM-DDTHH>  bad reports forwarded upstream that hour (TTL)
  *   PROVIDERS             / <provider_id>            a provider's shared cooldown
  *   PROVIDERS             / #obs#<bucket>#<provider> observed figures of one time bucket (TTL)
  *   USAGE#<team_id>       / <day>#<type>#<provider>  usage rollups

@@ -18,6 +18,8 @@ export const runtime = createRuntime({
   queueUrl: resources.WorkQueue.url,
   providers: parseProvidersFile(JSON.parse(resources.ProvidersConfig.value)),
   explorationShare: Number(process.env.ROUTER_EXPLORATION_SHARE ?? 0.02),
+  // On AWS callbacks go to public https addresses only, unless the deployment says otherwise.
+  callbackPolicy: { allowPrivate: process.env.ROUTER_CALLBACK_ALLOW_PRIVATE === "1", httpsOnly: true },
 });
 
 export const adminKey = resources.AdminKey.value;
