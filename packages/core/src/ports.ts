@@ -41,6 +41,11 @@ export interface MoneyMove {
   releaseMicro?: Micro;
   /** refundMicro: given back from what was charged (a reportbad the upstream accepted). */
   refundMicro?: Micro;
+  /**
+   * The team's monthly budget, when a reservation must respect it (a failover to a pricier
+   * provider): the month's counter may not pass it, or the move fails with "over_budget".
+   */
+  budget?: BudgetLimit;
 }
 
 /**
@@ -65,7 +70,7 @@ export type CreateTaskResult =
   | { kind: "over_budget"; needMicro: Micro; usedMicro: Micro; limitMicro: Micro }
   | { kind: "no_team" };
 
-export type TransitionResult = "ok" | "conflict" | "insufficient_credits";
+export type TransitionResult = "ok" | "conflict" | "insufficient_credits" | "over_budget";
 
 export interface TaskStore {
   /**

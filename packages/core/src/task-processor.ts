@@ -12,6 +12,7 @@
  * step the task has left does nothing. Waiting is always an SQS delay, never a sleep.
  */
 import type { Fault, Solution, UpstreamError } from "./adapter.ts";
+import { monthOf } from "./budget.ts";
 import { callbackEventId } from "./callback-url.ts";
 import { dayOf } from "./clock.ts";
 import { commit } from "./commit.ts";
@@ -114,13 +115,17 @@ async function submit(ctx: RouterContext, task: TaskRecord, base: TaskRecord): P
     routing: task.attempts.length === 0 ? task.routing : { providerId: provider.id, reason: choice.reason },
   };
   await ctx.queue.send({ kind: "task", task_id: task.taskId, step: claim.step }, waitSeconds);
-  const claimed = await commit(ctx, base, claim, extra > 0 ? { reserveMicro: extra } : undefined);
-  if (!claimed.ok && claimed.reason === "insufficient_credits") {
-    // Cannot afford this provider: stay within what is already reserved.
+  const claimed = await commit(ctx, base, claim, extra > 0 ? await extraReservation(ctx, task, extra) : undefined);
+  if (!claimed.ok && (claimed.reason === "insufficient_credits" || claimed.reason === "over_budget")) {
+    // Cannot afford this provider (credits or the month's budget): stay within what is already reserved.
     const capped = { ...task, maxPriceMicro: Math.min(task.maxPriceMicro ?? Infinity, task.reservedMicro) };
     const retry = await chooseProvider(ctx, capped, now);
     if (retry.kind === "provider" && retry.priceMicro <= task.reservedMicro) return submit(ctx, capped, base);
-    await endTask(ctx, task, base, { status: "failed", error: "Insufficient credits to move the task to another provider" });
+    const error =
+      claimed.reason === "over_budget"
+        ? "Monthly budget exceeded: the task could not move to a pricier provider; nothing was charged"
+        : "Insufficient credits to move the task to another provider";
+    await endTask(ctx, task, base, { status: "failed", error });
     return;
   }
   if (!claimed.ok) return; // a duplicate message got here first
@@ -142,6 +147,12 @@ async function submit(ctx: RouterContext, task: TaskRecord, base: TaskRecord): P
       await attemptFailed(ctx, submitted, current, outcome.error, "submit");
       return;
   }
+}
+
+/** A failover's extra reservation, held to the team's monthly budget like the first one. */
+async function extraReservation(ctx: RouterContext, task: TaskRecord, extra: number): Promise<MoneyMove> {
+  const limitMicro = (await ctx.teams.getTeam(task.teamId))?.monthlyBudgetMicro;
+  return { reserveMicro: extra, ...(limitMicro !== undefined ? { budget: { month: monthOf(task.createdAt), limitMicro } } : {}) };
 }
 
 type ProviderChoice =

@@ -381,6 +381,10 @@ export class FakeTaskStore implements TaskStore {
     }
     const month = monthOfMs(stored.createdAt);
     if (money && !this.teams.applyMoney(next.teamId, money, month, true)) return "insufficient_credits";
+    if (money?.budget && (money.reserveMicro ?? 0) > 0) {
+      const used = this.teams.months.get(`${next.teamId}#${money.budget.month}`) ?? 0;
+      if (used + money.reserveMicro! > money.budget.limitMicro) return "over_budget";
+    }
     if (money) this.teams.applyMoney(next.teamId, money, month);
     this.tasks.set(next.taskId, clone(next));
     if (usage) this.usage.push(clone(usage));

@@ -207,6 +207,7 @@ export class DynamoTaskStore implements TaskStore {
     if (!reasons) return "ok";
     if (failed(reasons[0])) return "conflict";
     if (moneyUpdate && failed(reasons[1])) return "insufficient_credits";
+    if (monthUpdate && failed(reasons[moneyUpdate ? 2 : 1])) return "over_budget";
     throw new Error(`task transition cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
   }
 

@@ -60,11 +60,14 @@ export async function readMonthUsed(db: DynamoDBDocumentClient, table: string, t
 export function budgetMonthUpdate(table: string, teamId: string, month: string, money: MoneyMove) {
   const delta = (money.reserveMicro ?? 0) - (money.releaseMicro ?? 0) - (money.refundMicro ?? 0);
   if (delta === 0) return undefined;
+  // A reservation under a budget is conditional on it, like a submit's (dynamo-task-store.ts create).
+  const capped = money.budget !== undefined && delta > 0;
   return {
     TableName: table,
     Key: keys.budgetMonth(teamId, month),
     UpdateExpression: "ADD used :delta",
-    ExpressionAttributeValues: { ":delta": delta },
+    ExpressionAttributeValues: { ":delta": delta, ...(capped ? { ":room": money.budget!.limitMicro - delta } : {}) },
+    ...(capped ? { ConditionExpression: "attribute_not_exists(used) OR used <= :room" } : {}),
   };
 }
 
