@@ -17,13 +17,19 @@ interface FunctionSettings {
 }
 
 /**
- * The arguments of one router function. Every function is linked to the table, the queue and both
- * secrets: the code reads them through `Resource` from "sst" (Resource.RouterTable.name,
- * Resource.WorkQueue.url, Resource.AdminKey.value, Resource.ProvidersConfig.value), and a link
- * also grants the function its IAM permissions on the table and the queue. The API enqueues
- * submits, the worker enqueues polls and the sweeper re-enqueues stuck tasks, and all three may
- * need a provider's settings, so they share one set of links.
+ * What each function is linked to, and nothing more: the code reads these through `Resource`
+ * from "sst" (packages/functions/src/handlers/aws-settings.ts), and a link also grants the
+ * function its IAM permissions on the table and the queue. All three use the table and the queue
+ * (the API enqueues submits, the worker polls, the sweeper re-enqueues stuck tasks); only the API
+ * checks the admin key; the sweeper never calls an upstream, so it does not see their keys.
  */
+const LINKS = {
+  api: [table, workQueue, adminKey, providersConfig],
+  worker: [table, workQueue, providersConfig],
+  sweeper: [table, workQueue],
+} satisfies Record<HandlerName, unknown[]>;
+
+/** The arguments of one router function. */
 export function routerFunction(name: HandlerName, settings: FunctionSettings) {
   return {
     handler: `${HANDLERS_DIR}/${name}.handler`,
@@ -36,7 +42,7 @@ export function routerFunction(name: HandlerName, settings: FunctionSettings) {
     // Graviton: 20% cheaper per GB-second than x86_64; the dependencies are plain JavaScript, so
     // nothing needs an arm64 build.
     architecture: "arm64" as const,
-    link: [table, workQueue, adminKey, providersConfig],
+    link: LINKS[name],
     ...settings,
   };
 }

@@ -20,7 +20,12 @@ export interface Team {
   createdAt: number;
   /** Optional cap on what the team's tasks may take per UTC calendar month. */
   monthlyBudgetMicro?: Micro;
+  /** A suspended team's keys are refused (401 Team suspended); its unfinished tasks still finish. */
+  suspended?: boolean;
 }
+
+/** Credits taken back from a team (a negative top-up). */
+export type TakeBackResult = { kind: "ok"; team: Team } | { kind: "no_team" } | { kind: "short"; balanceMicro: Micro };
 
 /** A team's monthly budget as a submit must respect it. */
 export interface BudgetLimit {
@@ -109,6 +114,13 @@ export interface TeamStore {
   setMonthlyBudget(teamId: string, limitMicro: Micro | undefined): Promise<Team | undefined>;
   /** What the team's tasks created in `month` (YYYY-MM) hold or were charged. */
   monthUsed(teamId: string, month: string): Promise<Micro>;
+  /**
+   * Takes `amountMicro` (> 0) back from the team's balance, never from what its unfinished tasks
+   * hold: "short" when the balance is smaller, and then nothing moves.
+   */
+  takeBackCredits(teamId: string, amountMicro: Micro): Promise<TakeBackResult>;
+  /** Suspends or resumes the team; undefined if there is no such team. */
+  setSuspended(teamId: string, suspended: boolean): Promise<Team | undefined>;
   /** Replaces the team's callback signing secret; false if there is no such team. */
   setCallbackSecret(teamId: string, secret: string): Promise<boolean>;
   /** The team's callback signing secret (only the callback sender reads it). */

@@ -48,6 +48,7 @@ import {
   type ProviderStateStore,
   type ReportOutcome,
   type ReportQuotaStore,
+  type TakeBackResult,
   type RouterContext,
   type Solution,
   type SubmitOutcome,
@@ -125,6 +126,26 @@ export class FakeTeamStore implements TeamStore {
     if (!this.teams.has(teamId)) return false;
     this.callbackSecrets.set(teamId, secret);
     return true;
+  }
+
+  async takeBackCredits(teamId: string, amountMicro: Micro): Promise<TakeBackResult> {
+    await tick();
+    const team = this.teams.get(teamId);
+    if (!team) return { kind: "no_team" };
+    if (team.balanceMicro < amountMicro) return { kind: "short", balanceMicro: team.balanceMicro };
+    team.balanceMicro -= amountMicro;
+    team.creditedMicro -= amountMicro;
+    this.lines.push({ teamId, line: { at: this.clock.now(), kind: "credit", amountMicro: -amountMicro } });
+    return { kind: "ok", team: clone(team) };
+  }
+
+  async setSuspended(teamId: string, suspended: boolean): Promise<Team | undefined> {
+    await tick();
+    const team = this.teams.get(teamId);
+    if (!team) return undefined;
+    if (suspended) team.suspended = true;
+    else delete team.suspended;
+    return clone(team);
   }
 
   async getCallbackSecret(teamId: string): Promise<string | undefined> {

@@ -378,12 +378,23 @@ describe("admin money", () => {
     expect(created).toMatchObject({ name: "growth", balance: 2.5 });
     expect(created.api_key).toMatch(/^[0-9a-f]{32}$/);
     await expectDomainError(createTeam(w.ctx, { name: "x", credits: "-1" }), 400, "credits: must not be negative");
-    await expectDomainError(addCredits(w.ctx, created.team_id, "-0.5"), 400, "amount: must be greater than 0");
-    await expectDomainError(addCredits(w.ctx, created.team_id, 0), 400, "amount: must be greater than 0");
+    await expectDomainError(addCredits(w.ctx, created.team_id, 0), 400, "amount: must not be 0");
     expect(await addCredits(w.ctx, created.team_id, "0.1")).toMatchObject({ balance: 2.6, reserved: 0 });
     expect(await addCredits(w.ctx, created.team_id, 0.2)).toMatchObject({ balance: 2.8 });
     expect(w.teams.peek(created.team_id)).toMatchObject({ balanceMicro: 2_800_000, creditedMicro: 2_800_000 });
     await expectDomainError(addCredits(w.ctx, "nobody", 1), 404, "Team nobody not found");
+  });
+
+  it("a negative amount takes credits back from the balance, never from what unfinished tasks reserved", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("1"));
+    await w.submit(team.teamId, "ImageToTextTask"); // reserves 0.1, stays pending (not run)
+    expect(await addCredits(w.ctx, team.teamId, "-0.5")).toMatchObject({ balance: 0.4, reserved: 0.1 });
+    await expectDomainError(addCredits(w.ctx, team.teamId, "-0.41"), 400, /^amount: cannot take back 0\.41; the balance is 0\.4/);
+    expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("0.4"), reservedMicro: credits("0.1"), creditedMicro: credits("0.5") });
+    expect(await addCredits(w.ctx, team.teamId, "-0.4")).toMatchObject({ balance: 0, reserved: 0.1 });
+    await expectDomainError(addCredits(w.ctx, "nobody", -1), 404, "Team nobody not found");
+    expect(w.violations).toEqual([]);
   });
 });
 

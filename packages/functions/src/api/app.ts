@@ -37,6 +37,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { registerDashboard } from "../dashboard/routes.ts";
 import { callbackSecretRoutes } from "./routes/callback-secret.ts";
+import { teamSuspensionRoutes } from "./routes/team-suspension.ts";
 import { adminAuth, teamAuth, type AuthVariables } from "./auth.ts";
 import { teamRateLimit, type RateLimit } from "./rate-limit.ts";
 import { BODY_TOO_LARGE, describeZodError, detail, errorHandler } from "./errors.ts";
@@ -481,6 +482,7 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
   );
 
   app.route("/", callbackSecretRoutes(ctx, admin));
+  app.route("/", teamSuspensionRoutes(ctx, admin));
 
   app.get("/docs", swaggerUI({ url: "/v2/openapi.json", title: "solver-router API" }));
   registerDashboard(app);

@@ -14,6 +14,7 @@ export function teamAuth(ctx: RouterContext): MiddlewareHandler<{ Variables: Aut
     const teamId = API_KEY_PATTERN.test(key) ? await ctx.teams.teamIdForKeyHash(hashApiKey(key)) : undefined;
     const team = teamId ? await ctx.teams.getTeam(teamId) : undefined;
     if (!team) return detail(c, 401, "Invalid API key");
+    if (team.suspended) return detail(c, 401, "Team suspended");
     c.set("teamId", team.teamId);
     c.set("team", team);
     await next();

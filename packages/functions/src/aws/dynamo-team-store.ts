@@ -1,6 +1,6 @@
 /** TeamStore on DynamoDB: teams, their balances and their keys (hashes only). */
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { LedgerEntry, Team, TeamStore } from "@solver-router/core";
+import type { LedgerEntry, TakeBackResult, Team, TeamStore } from "@solver-router/core";
 import { ulid } from "ulid";
 import { conditionFailed, transactWrite } from "./transact.ts";
 import { keys, readMonthUsed } from "./items.ts";
@@ -120,6 +120,51 @@ export class DynamoTeamStore implements TeamStore {
     if (reasons && conditionFailed(reasons[0])) return undefined;
     if (reasons) throw new Error(`top-up transaction cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
     return this.getTeam(teamId);
+  }
+
+  async takeBackCredits(teamId: string, amountMicro: number): Promise<TakeBackResult> {
+    const reasons = await transactWrite(this.db, [
+      {
+        Update: {
+          TableName: this.table,
+          Key: keys.team(teamId),
+          UpdateExpression: "SET balance = balance - :amount, credited = credited - :amount",
+          // Only the balance can give: what unfinished tasks reserved stays theirs.
+          ConditionExpression: "attribute_exists(pk) AND balance >= :amount",
+          ExpressionAttributeValues: { ":amount": amountMicro },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        },
+      },
+      this.creditLine(teamId, -amountMicro),
+    ]);
+    if (!reasons) {
+      const team = await this.getTeam(teamId);
+      return team ? { kind: "ok", team } : { kind: "no_team" };
+    }
+    if (conditionFailed(reasons[0])) {
+      const balance = reasons[0]?.Item?.balance?.N;
+      return balance === undefined ? { kind: "no_team" } : { kind: "short", balanceMicro: Number(balance) };
+    }
+    throw new Error(`take-back transaction cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
+  }
+
+  async setSuspended(teamId: string, suspended: boolean): Promise<Team | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.team(teamId),
+          UpdateExpression: suspended ? "SET suspended = :yes" : "REMOVE suspended",
+          ConditionExpression: "attribute_exists(pk)",
+          ...(suspended ? { ExpressionAttributeValues: { ":yes": true } } : {}),
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return Attributes ? fromItem(Attributes) : undefined;
+    } catch (error) {
+      if ((error as { name?: string }).name === "ConditionalCheckFailedException") return undefined;
+      throw error;
+    }
   }
 
   async ledger(teamId: string, query: { fromDay: string; toDay: string; limit: number }): Promise<LedgerEntry[]> {
@@ -250,4 +295,5 @@ const fromItem = (item: Record<string, unknown>): Team => ({
   creditedMicro: Number(item.credited),
   createdAt: Number(item.created_at),
   ...(item.monthly_budget !== undefined ? { monthlyBudgetMicro: Number(item.monthly_budget) } : {}),
+  ...(item.suspended === true ? { suspended: true } : {}),
 });
