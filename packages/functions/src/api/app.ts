@@ -40,6 +40,8 @@ import { callbackSecretRoutes } from "./routes/callback-secret.ts";
 import { teamSuspensionRoutes } from "./routes/team-suspension.ts";
 import { adminAuth, teamAuth, type AuthVariables } from "./auth.ts";
 import { teamRateLimit, type RateLimit } from "./rate-limit.ts";
+import { addressRateLimit } from "./address-rate-limit.ts";
+import { KeyGuard, type KeyGuardLimits } from "./key-guard.ts";
 import { BODY_TOO_LARGE, describeZodError, detail, errorHandler } from "./errors.ts";
 import {
   AccountSchema,
@@ -91,6 +93,10 @@ export interface ApiOptions {
   adminKey: string;
   /** Requests per second per team (default 100, bursts of 300). */
   rateLimit?: RateLimit;
+  /** Requests per second per source address to public and admin routes (address-rate-limit.ts). */
+  addressLimit?: RateLimit;
+  /** Limits on failed authentications and unknown-key lookups (key-guard.ts). */
+  keyGuard?: KeyGuardLimits;
   /** Resolves when the table and the queue answer; throws otherwise. */
   checkHealth: () => Promise<void>;
 }
@@ -130,9 +136,13 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
   app.openAPIRegistry.registerComponent("securitySchemes", "TeamKey", { type: "http", scheme: "bearer", description: "A team's 32-hex API key" });
   app.openAPIRegistry.registerComponent("securitySchemes", "AdminKey", { type: "http", scheme: "bearer", description: "ROUTER_ADMIN_KEY" });
 
+  // Before authentication: per source address limits and bounded key lookups (key-guard.ts).
+  const perAddress = addressRateLimit(options.addressLimit);
+  for (const path of ["/health", "/v2/solver/pricing", "/docs", "/v2/openapi.json", "/dashboard", "/dashboard/*", "/v2/admin/*"]) app.use(path, perAddress);
+  const guard = new KeyGuard(options.keyGuard);
   // Team routes: authenticate, then rate-limit per team.
-  const team = [teamAuth(ctx), teamRateLimit(options.rateLimit ?? { perSecond: 100, burst: 300 })];
-  const admin = adminAuth(options.adminKey);
+  const team = [teamAuth(ctx, guard), teamRateLimit(options.rateLimit ?? { perSecond: 100, burst: 300 })];
+  const admin = adminAuth(options.adminKey, guard);
 
   // ── health and docs ──────────────────────────────────────────────────────────────────
   app.openapi(

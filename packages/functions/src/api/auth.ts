@@ -2,18 +2,37 @@
 import { API_KEY_PATTERN, hashApiKey, secretsEqual, type RouterContext, type Team } from "@solver-router/core";
 import type { MiddlewareHandler } from "hono";
 import { detail } from "./errors.ts";
+import { KeyGuard } from "./key-guard.ts";
 
 export type AuthVariables = { teamId: string; team: Team };
 
 const bearer = (header: string | undefined) => /^Bearer\s+(\S+)\s*$/i.exec(header ?? "")?.[1];
 
-export function teamAuth(ctx: RouterContext): MiddlewareHandler<{ Variables: AuthVariables }> {
+/** Team keys; `guard` bounds the work bad keys cause (key-guard.ts). */
+export function teamAuth(ctx: RouterContext, guard: KeyGuard = new KeyGuard()): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async (c, next) => {
     const key = bearer(c.req.header("authorization"));
-    if (!key) return detail(c, 401, "Missing API key: send Authorization: Bearer <key>");
-    const teamId = API_KEY_PATTERN.test(key) ? await ctx.teams.teamIdForKeyHash(hashApiKey(key)) : undefined;
+    const hash = key && API_KEY_PATTERN.test(key) ? hashApiKey(key) : undefined;
+    const refused = guard.refuse(c, hash);
+    if (refused) return refused;
+    if (!key) {
+      guard.failed(c);
+      return detail(c, 401, "Missing API key: send Authorization: Bearer <key>");
+    }
+    if (!hash || guard.knownUnknown(hash)) {
+      guard.failed(c);
+      return detail(c, 401, "Invalid API key");
+    }
+    const overBudget = guard.refuseLookup(c, hash);
+    if (overBudget) return overBudget;
+    const teamId = await ctx.teams.teamIdForKeyHash(hash);
     const team = teamId ? await ctx.teams.getTeam(teamId) : undefined;
-    if (!team) return detail(c, 401, "Invalid API key");
+    if (!team) {
+      guard.rememberUnknown(hash);
+      guard.failed(c);
+      return detail(c, 401, "Invalid API key");
+    }
+    guard.rememberValid(hash);
     if (team.suspended) return detail(c, 401, "Team suspended");
     c.set("teamId", team.teamId);
     c.set("team", team);
@@ -21,11 +40,14 @@ export function teamAuth(ctx: RouterContext): MiddlewareHandler<{ Variables: Aut
   };
 }
 
-export function adminAuth(adminKey: string): MiddlewareHandler {
+export function adminAuth(adminKey: string, guard: KeyGuard = new KeyGuard()): MiddlewareHandler {
   return async (c, next) => {
     const key = bearer(c.req.header("authorization"));
-    if (!key) return detail(c, 401, "Missing admin key: send Authorization: Bearer <admin key>");
-    if (!adminKey || !secretsEqual(key, adminKey)) return detail(c, 401, "Invalid admin key");
-    await next();
+    if (key && adminKey && secretsEqual(key, adminKey)) return next();
+    // Wrong or missing: guessing is slowed down per address.
+    const refused = guard.refuse(c);
+    if (refused) return refused;
+    guard.failed(c);
+    return detail(c, 401, key ? "Invalid admin key" : "Missing admin key: send Authorization: Bearer <admin key>");
   };
 }

@@ -70,9 +70,17 @@ export const TaskListSchema = z
   })
   .openapi("TaskList");
 
+/** Deeper pages would make one request read that many of the team's tasks. */
+export const MAX_LIST_OFFSET = 1000;
+
 export const ListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_LIST_OFFSET, { error: `must be at most ${MAX_LIST_OFFSET} (narrow the list with status instead of paging deeper)` })
+    .default(0),
   status: z.enum(TASK_STATUSES).optional(),
 });
 
