@@ -24,3 +24,4 @@ export * from "./solve-time-histogram.ts";
 export * from "./report-policy.ts";
 export * from "./report-service.ts";
 export * from "./callback-url.ts";
+export * from "./team-facing-error.ts";

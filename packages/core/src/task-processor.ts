@@ -29,6 +29,7 @@ import {
   POLL_INTERVAL_SECONDS,
 } from "./schedule.ts";
 import { finished } from "./task-service.ts";
+import { adminFacingError, teamFacingCode, teamFacingError, teamFacingMessage } from "./team-facing-error.ts";
 import { currentAttempt, isFinished, resultView, type Attempt, type TaskRecord } from "./task.ts";
 
 /** Consecutive transient errors (5xx, timeouts) on one provider before it cools down. */
@@ -276,7 +277,7 @@ async function attemptFailed(
   }
   if (fault === "cooldown") {
     const seconds = error.fault === "cooldown" ? (error.waitSeconds ?? 300) : TRANSIENT_COOLDOWN_SECONDS;
-    await ctx.providerStates.setCooldown(attempt.providerId, now + seconds * 1000, `${error.code}: ${error.message}`);
+    await ctx.providerStates.setCooldown(attempt.providerId, now + seconds * 1000, adminFacingError(error));
     ctx.logger.warn("provider cooling down", { provider: attempt.providerId, code: error.code, seconds });
   }
   if (fault !== "bad_request") {
@@ -289,10 +290,10 @@ async function attemptFailed(
     ...attempt,
     state: "failed",
     endedAt: now,
-    error: fault === "retry" ? `retry: ${error.code}` : `${error.code}: ${error.message}`,
+    error: fault === "retry" ? `retry: ${teamFacingCode(error)}` : teamFacingError(error),
   };
   if (fault === "bad_request") {
-    await endTask(ctx, withAttempt(task, failedAttempt), task, { status: "failed", error: error.message });
+    await endTask(ctx, withAttempt(task, failedAttempt), task, { status: "failed", error: teamFacingMessage(error) });
     return;
   }
   // Back to pending: the next step submits again (same provider after a wait, or the next one).
