@@ -1,6 +1,6 @@
 /** Bearer authentication: team keys (32 hex, looked up by hash) and the admin key. */
 import { API_KEY_PATTERN, hashApiKey, secretsEqual, type RouterContext, type Team } from "@solver-router/core";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { detail } from "./errors.ts";
 import { KeyGuard } from "./key-guard.ts";
 
@@ -8,34 +8,49 @@ export type AuthVariables = { teamId: string; team: Team };
 
 const bearer = (header: string | undefined) => /^Bearer\s+(\S+)\s*$/i.exec(header ?? "")?.[1];
 
-/** Team keys; `guard` bounds the work bad keys cause (key-guard.ts). */
+/**
+ * A team key as any entry point receives it (a Bearer header here; a facade's `key` or
+ * `clientKey` field): the team, or the error answer to send (401 missing / invalid / suspended,
+ * 429 when `guard` says the address or the instance spent its budget).
+ */
+export async function authenticateTeamKey(
+  ctx: RouterContext,
+  guard: KeyGuard,
+  c: Context,
+  key: string | undefined,
+): Promise<{ team: Team } | { refused: Response }> {
+  const hash = key && API_KEY_PATTERN.test(key) ? hashApiKey(key) : undefined;
+  const refused = guard.refuse(c, hash);
+  if (refused) return { refused };
+  if (!key) {
+    guard.failed(c);
+    return { refused: detail(c, 401, "Missing API key: send Authorization: Bearer <key>") };
+  }
+  if (!hash || guard.knownUnknown(hash)) {
+    guard.failed(c);
+    return { refused: detail(c, 401, "Invalid API key") };
+  }
+  const overBudget = guard.refuseLookup(c, hash);
+  if (overBudget) return { refused: overBudget };
+  const teamId = await ctx.teams.teamIdForKeyHash(hash);
+  const team = teamId ? await ctx.teams.getTeam(teamId) : undefined;
+  if (!team) {
+    guard.rememberUnknown(hash);
+    guard.failed(c);
+    return { refused: detail(c, 401, "Invalid API key") };
+  }
+  guard.rememberValid(hash);
+  if (team.suspended) return { refused: detail(c, 401, "Team suspended") };
+  return { team };
+}
+
+/** Team keys as Bearer tokens; `guard` bounds the work bad keys cause (key-guard.ts). */
 export function teamAuth(ctx: RouterContext, guard: KeyGuard = new KeyGuard()): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async (c, next) => {
-    const key = bearer(c.req.header("authorization"));
-    const hash = key && API_KEY_PATTERN.test(key) ? hashApiKey(key) : undefined;
-    const refused = guard.refuse(c, hash);
-    if (refused) return refused;
-    if (!key) {
-      guard.failed(c);
-      return detail(c, 401, "Missing API key: send Authorization: Bearer <key>");
-    }
-    if (!hash || guard.knownUnknown(hash)) {
-      guard.failed(c);
-      return detail(c, 401, "Invalid API key");
-    }
-    const overBudget = guard.refuseLookup(c, hash);
-    if (overBudget) return overBudget;
-    const teamId = await ctx.teams.teamIdForKeyHash(hash);
-    const team = teamId ? await ctx.teams.getTeam(teamId) : undefined;
-    if (!team) {
-      guard.rememberUnknown(hash);
-      guard.failed(c);
-      return detail(c, 401, "Invalid API key");
-    }
-    guard.rememberValid(hash);
-    if (team.suspended) return detail(c, 401, "Team suspended");
-    c.set("teamId", team.teamId);
-    c.set("team", team);
+    const checked = await authenticateTeamKey(ctx, guard, c, bearer(c.req.header("authorization")));
+    if ("refused" in checked) return checked.refused;
+    c.set("teamId", checked.team.teamId);
+    c.set("team", checked.team);
     await next();
   };
 }
