@@ -359,6 +359,20 @@ describe("tasks of a team", () => {
     expect(w.violations).toEqual([]);
   });
 
+  it("two reports of one task at once: one is taken and forwarded, the other is a 409", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("1"));
+    const { task_id } = await w.submit(team.teamId, "ImageToTextTask");
+    await w.runner.runUntilFinished(task_id);
+    const both = await Promise.allSettled([reportTask(w.ctx, team.teamId, task_id, false), reportTask(w.ctx, team.teamId, task_id, false)]);
+    expect(both.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const rejected = both.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect((rejected.reason as DomainError).status).toBe(409);
+    expect(w.adapters.twocaptcha.callsOf("report")).toHaveLength(1);
+    expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("1"), chargedMicro: 0 });
+    expect(w.violations).toEqual([]);
+  });
+
   it("a report comes within the provider's report window (15 minutes by default) or gets a 409", async () => {
     const w = world();
     const team = w.teams.seed(credits("1"));

@@ -52,8 +52,9 @@ export function signedCallbackSender(options: CallbackSenderOptions): CallbackSe
       return new Promise((resolve) => {
         const send = secure ? httpsRequest : httpRequest;
         const req = send(target, { method: "POST", headers, lookup, timeout: timeoutMs }, (response) => {
-          response.resume(); // the answer's body is not needed; its status is
+          // Only the status matters: the body is never read, so a receiver cannot hold the worker with it.
           const status = response.statusCode ?? 0;
+          response.destroy();
           resolve({ ok: status >= 200 && status < 300, status });
         });
         req.on("timeout", () => req.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })));
