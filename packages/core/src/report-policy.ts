@@ -16,7 +16,7 @@ export const DEFAULT_REPORT_POLICY: ReportPolicy = { freeReports: 5, share: 0.2 
 /** The trailing window both counts cover. */
 export const REPORT_WINDOW_MS = 24 * 3600 * 1000;
 
-/** How long after a provider accepted a captcha it still takes a report (seed 004: 15 minutes). */
+/** How long after a provider accepted a captcha it still takes a report (2Captcha: 15 minutes, then ERROR_REPORT_NOT_RECORDED). */
 export const DEFAULT_REPORT_WINDOW_SECONDS = 15 * 60;
 
 /** The cap on forwarded bad reports for a team that solved `solved` tasks in the window. */

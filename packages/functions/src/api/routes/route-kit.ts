@@ -3,7 +3,7 @@ import { OpenAPIHono, type z } from "@hono/zod-openapi";
 import { describeZodError, detail } from "../errors.ts";
 import { ErrorSchema } from "../schemas.ts";
 
-/** A sub-app whose invalid bodies and parameters get API.md's 400 naming the field. */
+/** A sub-app whose invalid bodies and parameters get the API's 400 naming the field (errors.ts). */
 export const routeGroup = () =>
   new OpenAPIHono({
     defaultHook: (result, c) => {
