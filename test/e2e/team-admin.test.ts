@@ -16,6 +16,8 @@ describe("team administration", () => {
     expect(submitted.status).toBe(200);
 
     expect((await admin.request("POST", `/v2/admin/teams/${teamId}/suspend`)).body).toEqual({ team_id: teamId, name: "paused", suspended: true });
+    const listed = (await admin.request("GET", "/v2/admin/teams")).body.teams.find((t: { team_id: string }) => t.team_id === teamId);
+    expect(listed).toMatchObject({ suspended: true });
     for (const [method, path] of [["GET", "/v2/account"], ["GET", `/v2/solver/result/${submitted.body.task_id}`], ["POST", "/v2/solver/image"]] as const) {
       const refused = await api.request(method, path, method === "POST" ? { body: { image: fakeImage() } } : {});
       expect(refused.status, path).toBe(401);

@@ -24,6 +24,7 @@ export async function accountView(ctx: RouterContext, team: Team) {
     balance: microToCredits(team.balanceMicro),
     reserved: microToCredits(team.reservedMicro),
     ...budgetView(team, await ctx.teams.monthUsed(team.teamId, monthOf(now)), now),
+    suspended: team.suspended === true,
   };
 }
 

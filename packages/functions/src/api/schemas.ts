@@ -123,6 +123,7 @@ export const AccountSchema = z
     budget_used: z.number().openapi({ description: "Reserved + charged by this month's tasks" }),
     budget_remaining: z.number().nullable(),
     budget_resets_at: z.string().openapi({ description: "First instant of next month, UTC" }),
+    suspended: z.boolean().openapi({ description: "A suspended team's keys are refused (POST /v2/admin/teams/{id}/suspend)" }),
   })
   .openapi("Account");
 
