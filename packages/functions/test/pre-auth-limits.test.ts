@@ -72,6 +72,16 @@ describe("key guard", () => {
     expect((await call("/team", "f".repeat(32))).status).toBe(401);
   });
 
+  it("counts a lookup against the address before it is made: parallel unknown keys from one address stop at its budget", async () => {
+    const t = 0;
+    const { call, lookups } = appWithGuard(() => t);
+    const statuses = await Promise.all(Array.from({ length: 20 }, async (_, i) => (await call("/team", (i + 1).toString(16).padStart(32, "0"))).status));
+    expect(lookups()).toBe(3); // the address's failure burst, though all 20 arrived before any read ended
+    expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(17);
+    expect((await call("/team", VALID, "198.51.100.9")).status).toBe(200);
+  });
+
   it("bounds table lookups of unknown keys per instance, however many addresses they come from", async () => {
     const t = 0;
     const { call, lookups } = appWithGuard(() => t);

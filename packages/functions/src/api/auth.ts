@@ -32,13 +32,18 @@ export async function authenticateTeamKey(
   }
   const overBudget = guard.refuseLookup(c, hash);
   if (overBudget) return { refused: overBudget };
+  // A key not seen valid counts as a failure before the read (given back if it is valid): parallel
+  // requests cannot all pass the address's check while the first reads are still in flight.
+  const chargedAhead = !guard.seenValid(hash);
+  if (chargedAhead) guard.failed(c);
   const teamId = await ctx.teams.teamIdForKeyHash(hash);
   const team = teamId ? await ctx.teams.getTeam(teamId) : undefined;
   if (!team) {
     guard.rememberUnknown(hash);
-    guard.failed(c);
+    if (!chargedAhead) guard.failed(c);
     return { refused: detail(c, 401, "Invalid API key") };
   }
+  if (chargedAhead) guard.forgive(c);
   guard.rememberValid(hash);
   if (team.suspended) return { refused: detail(c, 401, "Team suspended") };
   return { team };

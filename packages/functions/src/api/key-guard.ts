@@ -60,6 +60,16 @@ export class KeyGuard {
     this.failures.take(clientAddress(c));
   }
 
+  /** Gives back a failure counted ahead of a lookup that found the key valid. */
+  forgive(c: Context): void {
+    this.failures.giveBack(clientAddress(c));
+  }
+
+  /** True when `hash` is a key this instance has seen valid. */
+  seenValid(hash: string): boolean {
+    return this.known.has(hash);
+  }
+
   /** True when `hash` was found unknown recently: answer 401 without a read. */
   knownUnknown(hash: string): boolean {
     const until = this.unknown.get(hash);

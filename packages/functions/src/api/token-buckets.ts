@@ -30,6 +30,12 @@ export class TokenBuckets {
     return true;
   }
 
+  /** Gives back a token taken for `key` (never above the burst). */
+  giveBack(key: string): void {
+    const bucket = this.refill(key);
+    bucket.tokens = Math.min(this.limit.burst, bucket.tokens + 1);
+  }
+
   /** Seconds until `key` has a token again (at least 1). */
   retryAfter(key: string): number {
     const tokens = this.available(key);
