@@ -19,13 +19,23 @@ interface FunctionSettings {
 export const functionName = (name: HandlerName) => `${$app.name}-${$app.stage}-${name}`;
 
 /**
- * The arguments of one router function. Every function is linked to the table, the queue and both
- * secrets: the code reads them through `Resource` from "sst" (Resource.RouterTable.name,
- * Resource.WorkQueue.url, Resource.AdminKey.value, Resource.ProvidersConfig.value), and a link
- * also grants the function its IAM permissions on the table and the queue. The API enqueues
- * submits, the worker enqueues polls and the sweeper re-enqueues stuck tasks, and all three may
- * need a provider's settings, so they share one set of links.
+ * What each function is linked to, and nothing more: the code reads these through `Resource`
+ * from "sst" (packages/functions/src/handlers/aws-settings.ts), and a link also grants the
+ * function its IAM permissions on the table and the queues. The API enqueues submits, checks the
+ * admin key and redrives the dead-letter queue (POST /v2/admin/dlq/redrive); the worker talks to
+ * the upstreams and enqueues steps; the sweeper re-enqueues stuck tasks and never calls an
+ * upstream, so it does not see their keys; the task-effects aggregator only writes the table; the
+ * provider monitor reads the upstreams' balances.
  */
+const LINKS = {
+  api: [table, workQueue, deadLetterQueue, adminKey, providersConfig],
+  worker: [table, workQueue, providersConfig],
+  sweeper: [table, workQueue],
+  "task-effects": [table],
+  "provider-monitor": [table, providersConfig],
+} satisfies Record<HandlerName, unknown[]>;
+
+/** The arguments of one router function. */
 export function routerFunction(name: HandlerName, settings: FunctionSettings) {
   const install = (HANDLERS[name] as HandlerBuild).install ?? [];
   return {
@@ -41,8 +51,7 @@ export function routerFunction(name: HandlerName, settings: FunctionSettings) {
     // Graviton: 20% cheaper per GB-second than x86_64; the dependencies are plain JavaScript, so
     // nothing needs an arm64 build.
     architecture: "arm64" as const,
-    // The dead-letter queue: read by the API for POST /v2/admin/dlq/redrive.
-    link: [table, workQueue, deadLetterQueue, adminKey, providersConfig],
+    link: LINKS[name],
     ...settings,
   };
 }

@@ -5,6 +5,9 @@ import { api } from "./api";
 import { routerFunction } from "./functions";
 import { WORKER_BATCH_WINDOW_SECONDS, WORKER_TIMEOUT_SECONDS, workQueue } from "./queue";
 
+/** Concurrent worker invocations (Lambda's SQS event source allows 2-1000). */
+export const WORKER_MAX_CONCURRENCY = 20;
+
 export const worker = workQueue.subscribe(
   {
     ...routerFunction("worker", {
@@ -26,6 +29,11 @@ export const worker = workQueue.subscribe(
       // The handler returns `batchItemFailures`: only the failed messages come back, so one bad
       // task does not make its nine neighbours be processed again.
       partialResponses: true,
+    },
+    transform: {
+      // At most this many workers at once, whatever the queue's depth: bounds the upstream calls
+      // and table writes a burst of tasks can cause (SQS keeps the rest until a worker is free).
+      eventSourceMapping: { scalingConfig: { maximumConcurrency: WORKER_MAX_CONCURRENCY } },
     },
   },
 );

@@ -86,17 +86,30 @@ describe("Lambda functions", () => {
     }
   });
 
-  it("are each linked to the table, the work queue and both secrets", () => {
-    const required = ["RouterTable", "WorkQueue", "AdminKey", "ProvidersConfig"].map((name) => recording().byName(name));
+  it("are each linked to only what they use: the worker and the sweeper never see the admin key", () => {
+    const expected: Record<string, string[]> = {
+      api: ["RouterTable", "WorkQueue", "AdminKey", "ProvidersConfig"],
+      worker: ["RouterTable", "WorkQueue", "ProvidersConfig"],
+      sweeper: ["RouterTable", "WorkQueue"],
+    };
     for (const fn of recording().functions) {
       const linked = fn.links.map((link) => recording().componentOf(link)?.name ?? "(not a component)");
-      for (const component of required) {
-        expect(fn.links.includes(component.instance), `${fn.site} links ${component.name} (links: ${linked.join(", ")})`).toBe(true);
-      }
+      expect(linked.sort(), `${fn.site} links`).toEqual([...(expected[handlerName(fn)] ?? [])].sort());
     }
   });
 
-  it("are linked to every resource the Lambda code reads through Resource from sst", () => {
+  it("read, in each handler, only the secrets that handler is linked to", () => {
+    // aws-settings.ts reads ProvidersConfig only for awsRuntime({ providers: true }) and the admin
+    // key only through adminKeySecret(); each handler file says which it uses.
+    for (const fn of recording().functions) {
+      const text = readFileSync(join(ROOT, `${handlerFile(fn).module}.ts`), "utf8");
+      const linked = new Set(fn.links.map((link) => recording().componentOf(link)?.name));
+      expect(/adminKeySecret\(/.test(text), `${fn.site} reads the admin key`).toBe(linked.has("AdminKey"));
+      expect(/providers:\s*true/.test(text), `${fn.site} reads the providers file`).toBe(linked.has("ProvidersConfig"));
+    }
+  });
+
+  it("are linked to every resource the Lambda code reads through Resource from sst (each name by some function)", () => {
     // Files importing `Resource` from "sst": names read as `Resource.X`, or declared in a cast of
     // Resource as `X: { name | url | value | arn: string }`.
     const sourceDir = join(ROOT, "packages/functions/src");
@@ -111,8 +124,11 @@ describe("Lambda functions", () => {
     expect(used.size, "names read from Resource in packages/functions/src").toBeGreaterThan(0);
     for (const name of used) {
       const component = recording().byName(name);
-      for (const fn of recording().functions) {
-        expect(fn.links.includes(component.instance), `${fn.site} links ${name}`).toBe(true);
+      expect(recording().functions.some((fn) => fn.links.includes(component.instance)), `some function links ${name}`).toBe(true);
+    }
+    for (const fn of recording().functions) {
+      for (const name of ["RouterTable", "WorkQueue"]) {
+        expect(fn.links.includes(recording().byName(name).instance), `${fn.site} links ${name}`).toBe(true);
       }
     }
   });
@@ -194,6 +210,13 @@ describe("work queue", () => {
     expect(visibility).toBeGreaterThanOrEqual(6 * timeoutSeconds(worker) + window);
   });
 
+  it("caps the worker's concurrency on its event source (2-1000)", () => {
+    const transform = recording().subscriptions[0]?.args.transform as { eventSourceMapping?: { scalingConfig?: { maximumConcurrency?: number } } } | undefined;
+    const cap = transform?.eventSourceMapping?.scalingConfig?.maximumConcurrency;
+    expect(cap).toBeGreaterThanOrEqual(2);
+    expect(cap).toBeLessThanOrEqual(1000);
+  });
+
   it("leaves the dead-letter queue unsubscribed", () => {
     expect(recording().subscriptions.map((s) => s.queue.name)).not.toContain("WorkQueueDlq");
   });
@@ -206,6 +229,13 @@ describe("API", () => {
     expect(routes).toHaveLength(1);
     expect(["$default", "ANY /{proxy+}"]).toContain(routes[0]?.route);
     expect(routes[0] && handlerName(routes[0].fn)).toBe("api");
+  });
+
+  it("throttles the stage: a rate and a burst limit on every route", () => {
+    const api = recording().component("sst.aws.ApiGatewayV2", "Api");
+    const stage = (api.args.transform as { stage?: { defaultRouteSettings?: Record<string, number> } } | undefined)?.stage;
+    expect(stage?.defaultRouteSettings?.throttlingRateLimit).toBeGreaterThan(0);
+    expect(stage?.defaultRouteSettings?.throttlingBurstLimit).toBeGreaterThanOrEqual(stage?.defaultRouteSettings?.throttlingRateLimit ?? Infinity);
   });
 
   it("gives the api function 512 MB and a timeout under API Gateway's 30 s", () => {

@@ -28,8 +28,13 @@ export interface UpstreamError {
   fault: Fault;
   /** The upstream's own code, e.g. ERROR_ZERO_BALANCE or HTTP_502. */
   code: string;
-  /** One sentence for humans; never contains the provider's key. */
+  /**
+   * One sentence in the router's own words (never the upstream's text, never the provider's
+   * key): teams may see it (team-facing-error.ts decides how much).
+   */
   message: string;
+  /** The upstream's own words, cleaned of the key: for admins and logs only, never shown to teams. */
+  detail?: string;
   /** For retry: the wait the upstream document asks for; for cooldown: how long to stay away. */
   waitSeconds?: number;
 }

@@ -4,11 +4,12 @@
  */
 import { generateApiKey, hashApiKey, keyPrefix } from "./api-keys.ts";
 import { budgetView, monthOf } from "./budget.ts";
+import { generateCallbackSecret } from "./callback-url.ts";
 import { isoTime } from "./clock.ts";
 import type { RouterContext } from "./context.ts";
 import { badRequest, notFound } from "./errors.ts";
-import { creditsToMicro, microToCredits } from "./money.ts";
 import { submitPace } from "./flow-control.ts";
+import { creditsToMicro, microToCredits, microToCreditsString } from "./money.ts";
 import { windowStartOf } from "./observations.ts";
 import type { Team } from "./ports.ts";
 import { balanceView } from "./provider-balance.ts";
@@ -25,6 +26,7 @@ export async function accountView(ctx: RouterContext, team: Team) {
     balance: microToCredits(team.balanceMicro),
     reserved: microToCredits(team.reservedMicro),
     ...budgetView(team, await ctx.teams.monthUsed(team.teamId, monthOf(now)), now),
+    suspended: team.suspended === true,
   };
 }
 
@@ -45,16 +47,47 @@ export async function createTeam(ctx: RouterContext, input: { name: string; cred
   const creditsMicro = creditsToMicro(input.credits);
   if (creditsMicro < 0) throw badRequest("credits: must not be negative");
   const apiKey = generateApiKey();
-  const team = await ctx.teams.createTeam({ name: input.name, creditsMicro, apiKeyHash: hashApiKey(apiKey), keyPrefix: keyPrefix(apiKey) });
-  return { team_id: team.teamId, name: team.name, api_key: apiKey, balance: microToCredits(team.balanceMicro) };
+  const callbackSecret = generateCallbackSecret();
+  const team = await ctx.teams.createTeam({ name: input.name, creditsMicro, apiKeyHash: hashApiKey(apiKey), keyPrefix: keyPrefix(apiKey), callbackSecret });
+  return { team_id: team.teamId, name: team.name, api_key: apiKey, balance: microToCredits(team.balanceMicro), callback_secret: callbackSecret };
 }
 
+/** A new callback signing secret for the team (shown once); the old one stops signing at once. */
+export async function rotateCallbackSecret(ctx: RouterContext, teamId: string) {
+  const callbackSecret = generateCallbackSecret();
+  if (!(await ctx.teams.setCallbackSecret(teamId, callbackSecret))) throw notFound(`Team ${teamId} not found`);
+  return { team_id: teamId, callback_secret: callbackSecret };
+}
+
+/**
+ * Adds credits, or with a negative `amount` takes them back — only from the balance: what
+ * unfinished tasks have reserved stays theirs.
+ */
 export async function addCredits(ctx: RouterContext, teamId: string, amount: number | string) {
   const amountMicro = creditsToMicro(amount);
-  if (amountMicro <= 0) throw badRequest("amount: must be greater than 0");
-  const team = await ctx.teams.addCredits(teamId, amountMicro);
+  if (amountMicro === 0) throw badRequest("amount: must not be 0");
+  let team: Team | undefined;
+  if (amountMicro > 0) {
+    team = await ctx.teams.addCredits(teamId, amountMicro);
+  } else {
+    const taken = await ctx.teams.takeBackCredits(teamId, -amountMicro);
+    if (taken.kind === "short") {
+      throw badRequest(
+        `amount: cannot take back ${microToCreditsString(-amountMicro)}; the balance is ${microToCreditsString(taken.balanceMicro)} ` +
+          "(credits reserved by unfinished tasks cannot be taken back)",
+      );
+    }
+    team = taken.kind === "ok" ? taken.team : undefined;
+  }
   if (!team) throw notFound(`Team ${teamId} not found`);
   return { team_id: team.teamId, balance: microToCredits(team.balanceMicro), reserved: microToCredits(team.reservedMicro) };
+}
+
+/** Suspends (or resumes) a team: its keys get 401 Team suspended; its unfinished tasks finish. */
+export async function setTeamSuspended(ctx: RouterContext, teamId: string, suspended: boolean) {
+  const team = await ctx.teams.setSuspended(teamId, suspended);
+  if (!team) throw notFound(`Team ${teamId} not found`);
+  return { team_id: team.teamId, name: team.name, suspended: team.suspended === true };
 }
 
 export async function issueKey(ctx: RouterContext, teamId: string) {

@@ -5,8 +5,9 @@
 import type { AdapterRegistry } from "./adapter.ts";
 import type { Clock } from "./clock.ts";
 import type { Metrics } from "./metrics.ts";
-import type { CallbackSender, Logger, ProviderStateStore, TaskStore, TeamStore, UsageStore, WorkQueue } from "./ports.ts";
+import type { CallbackSender, CallbackTargetCheck, Logger, ProviderStateStore, ReportQuotaStore, TaskStore, TeamStore, UsageStore, WorkQueue } from "./ports.ts";
 import type { ProviderBalanceStore } from "./provider-balance.ts";
+import type { ReportPolicy } from "./report-policy.ts";
 import type { Provider } from "./providers.ts";
 
 export interface RouterContext {
@@ -30,6 +31,11 @@ export interface RouterContext {
   metrics?: Metrics;
   /** The upstream balances read by checkProviders (provider-balance.ts); not shown when unset. */
   balances?: ProviderBalanceStore;
+  /** Bad reports forwarded and refunded per team (report-policy.ts). */
+  reportQuota: ReportQuotaStore;
+  reportPolicy?: ReportPolicy;
+  /** Refuses callback URLs on private addresses (callback-url.ts); unset: every URL passes. */
+  callbackTargets?: CallbackTargetCheck;
 }
 
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };

@@ -26,3 +26,7 @@ export * from "./flow-control.ts";
 export * from "./metrics.ts";
 export * from "./provider-balance.ts";
 export * from "./facade-ids.ts";
+export * from "./report-policy.ts";
+export * from "./report-service.ts";
+export * from "./callback-url.ts";
+export * from "./team-facing-error.ts";

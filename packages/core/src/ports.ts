@@ -20,7 +20,12 @@ export interface Team {
   createdAt: number;
   /** Optional cap on what the team's tasks may take per UTC calendar month. */
   monthlyBudgetMicro?: Micro;
+  /** A suspended team's keys are refused (401 Team suspended); its unfinished tasks still finish. */
+  suspended?: boolean;
 }
+
+/** Credits taken back from a team (a negative top-up). */
+export type TakeBackResult = { kind: "ok"; team: Team } | { kind: "no_team" } | { kind: "short"; balanceMicro: Micro };
 
 /** A team's monthly budget as a submit must respect it. */
 export interface BudgetLimit {
@@ -41,6 +46,11 @@ export interface MoneyMove {
   releaseMicro?: Micro;
   /** refundMicro: given back from what was charged (a reportbad the upstream accepted). */
   refundMicro?: Micro;
+  /**
+   * The team's monthly budget, when a reservation must respect it (a failover to a pricier
+   * provider): the month's counter may not pass it, or the move fails with "over_budget".
+   */
+  budget?: BudgetLimit;
 }
 
 /**
@@ -101,7 +111,7 @@ export interface TaskStore {
 }
 
 export interface TeamStore {
-  createTeam(input: { name: string; creditsMicro: Micro; apiKeyHash: string; keyPrefix: string }): Promise<Team>;
+  createTeam(input: { name: string; creditsMicro: Micro; apiKeyHash: string; keyPrefix: string; callbackSecret?: string }): Promise<Team>;
   getTeam(teamId: string): Promise<Team | undefined>;
   listTeams(): Promise<Team[]>;
   teamIdForKeyHash(hash: string): Promise<string | undefined>;
@@ -117,6 +127,17 @@ export interface TeamStore {
   setMonthlyBudget(teamId: string, limitMicro: Micro | undefined): Promise<Team | undefined>;
   /** What the team's tasks created in `month` (YYYY-MM) hold or were charged. */
   monthUsed(teamId: string, month: string): Promise<Micro>;
+  /**
+   * Takes `amountMicro` (> 0) back from the team's balance, never from what its unfinished tasks
+   * hold: "short" when the balance is smaller, and then nothing moves.
+   */
+  takeBackCredits(teamId: string, amountMicro: Micro): Promise<TakeBackResult>;
+  /** Suspends or resumes the team; undefined if there is no such team. */
+  setSuspended(teamId: string, suspended: boolean): Promise<Team | undefined>;
+  /** Replaces the team's callback signing secret; false if there is no such team. */
+  setCallbackSecret(teamId: string, secret: string): Promise<boolean>;
+  /** The team's callback signing secret (only the callback sender reads it). */
+  getCallbackSecret(teamId: string): Promise<string | undefined>;
 }
 
 /**
@@ -198,6 +219,24 @@ export interface ProviderStateStore {
   recordReport(providerId: string, type: TaskType, correct: boolean): Promise<void>;
 }
 
+/**
+ * What caps a team's bad reports (task-service.ts reportTask): its solved tasks and the bad
+ * reports it had forwarded upstream, both over a trailing window, read when a report comes in.
+ */
+export interface ReportQuotaStore {
+  /** The team's completed tasks created since `sinceMs`, counted up to `upTo` (counting stops there). */
+  solvedSince(teamId: string, sinceMs: number, upTo: number): Promise<number>;
+  /** Bad reports of the team forwarded upstream since `sinceMs` (hour granularity). */
+  forwardedSince(teamId: string, sinceMs: number): Promise<number>;
+  /**
+   * Takes one forwarding slot if fewer than `cap` were taken since `sinceMs` (atomic against
+   * parallel reports of the team); false when the cap is reached.
+   */
+  takeSlot(teamId: string, nowMs: number, sinceMs: number, cap: number): Promise<boolean>;
+  /** Gives back a slot taken at `takenAtMs` whose report the upstream did not record. */
+  releaseSlot(teamId: string, takenAtMs: number): Promise<void>;
+}
+
 /** Messages on the work queue: ids only (SQS messages stay small). */
 export type WorkMessage =
   /**
@@ -211,9 +250,26 @@ export interface WorkQueue {
   send(message: WorkMessage, delaySeconds: number): Promise<void>;
 }
 
-/** POSTs a result object (JSON) or URLSearchParams (an urlencoded form) to a team's callback URL. */
+/**
+ * One callback event: whose it is (the team's signing secret signs it) and its id, the same on
+ * every retry (X-Router-Event-Id), so a receiver can drop repeats.
+ */
+export interface CallbackDelivery {
+  teamId: string;
+  eventId: string;
+}
+
+/**
+ * POSTs a result object (JSON) or URLSearchParams (an urlencoded form, a 2Captcha-facade
+ * pingback) to a team's callback URL, signed with the team's callback secret.
+ */
 export interface CallbackSender {
-  post(url: string, body: unknown): Promise<{ ok: boolean; status?: number; error?: string }>;
+  post(url: string, body: unknown, delivery?: CallbackDelivery): Promise<{ ok: boolean; status?: number; error?: string }>;
+}
+
+/** Decides whether a callback URL may be called at all (callback-url.ts); a reason when not. */
+export interface CallbackTargetCheck {
+  check(url: string): Promise<string | undefined>;
 }
 
 export interface Logger {

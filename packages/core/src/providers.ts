@@ -32,6 +32,8 @@ export const ProviderFileEntrySchema = z.looseObject({
   tasks: z.partialRecord(z.enum(TASK_TYPES), TaskPricingFileSchema),
   /** Optional (added field): the account's own limits; the protocol's defaults otherwise. */
   limits: z.object({ submits_per_second: z.number().positive().max(1000).optional() }).optional(),
+  /** Optional (added field): how long after accepting a captcha the upstream takes a report (default 900). */
+  report_window_seconds: z.number().int().positive().optional(),
 });
 
 export const ProvidersFileSchema = z.object({ providers: z.array(ProviderFileEntrySchema) });
@@ -53,6 +55,8 @@ export interface Provider {
   enabled: boolean;
   tasks: Partial<Record<TaskType, TaskPricing>>;
   limits?: UpstreamLimits;
+  /** Seconds after accepting a captcha during which the upstream takes a report. */
+  reportWindowSeconds?: number;
 }
 
 /** The price a provider charges for a task type at a priority. */
@@ -92,6 +96,7 @@ export function parseProvidersFile(json: unknown): Provider[] {
       enabled: entry.enabled,
       tasks,
       ...(entry.limits?.submits_per_second !== undefined ? { limits: { submitsPerSecond: entry.limits.submits_per_second } } : {}),
+      ...(entry.report_window_seconds !== undefined ? { reportWindowSeconds: entry.report_window_seconds } : {}),
     };
   });
 }

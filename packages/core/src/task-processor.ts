@@ -15,6 +15,8 @@
  * out batched per account (flow-control.ts, docs/architecture.md "Flow control").
  */
 import type { Fault, PollOutcome, ProviderAdapter, Solution, UpstreamError } from "./adapter.ts";
+import { monthOf } from "./budget.ts";
+import { callbackEventId } from "./callback-url.ts";
 import { commit } from "./commit.ts";
 import type { RouterContext } from "./context.ts";
 import { newPingbackToken, parsePingbackToken, pingbackReady, pingbackUrl, submitPace, tokensEqual } from "./flow-control.ts";
@@ -35,6 +37,7 @@ import {
 import { servingProvider, taskEffects } from "./task-effects.ts";
 import { finished } from "./task-service.ts";
 import { callbackBody } from "./facade-ids.ts";
+import { adminFacingError, teamFacingCode, teamFacingError, teamFacingMessage } from "./team-facing-error.ts";
 import { currentAttempt, isFinished, type Attempt, type TaskRecord } from "./task.ts";
 import type { TaskType } from "./task-types.ts";
 
@@ -199,14 +202,17 @@ async function submit(ctx: RouterContext, task: TaskRecord, base: TaskRecord, sl
     routing: task.attempts.length === 0 ? task.routing : { providerId: provider.id, reason: choice.reason },
   };
   await ctx.queue.send({ kind: "task", task_id: task.taskId, step: claim.step }, waitSeconds);
-  const claimed = await commit(ctx, base, claim, extra > 0 ? { reserveMicro: extra } : undefined);
+  const claimed = await commit(ctx, base, claim, extra > 0 ? await extraReservation(ctx, task, extra) : undefined);
   if (!claimed.ok && (claimed.reason === "insufficient_credits" || claimed.reason === "over_budget")) {
-    // Cannot afford this provider (balance or month's budget): stay within what is reserved.
+    // Cannot afford this provider (credits or the month's budget): stay within what is already reserved.
     const capped = { ...task, maxPriceMicro: Math.min(task.maxPriceMicro ?? Infinity, task.reservedMicro) };
     const retry = chooseProvider(ctx, capped, now, states);
     if (retry.kind === "provider" && retry.priceMicro <= task.reservedMicro) return submit(ctx, capped, base);
-    const why = claimed.reason === "over_budget" ? "the team's monthly budget" : "the team's balance";
-    await endTask(ctx, task, base, { status: "failed", error: `The task could not move to another provider within ${why}; nothing was charged.` });
+    const error =
+      claimed.reason === "over_budget"
+        ? "Monthly budget exceeded: the task could not move to a pricier provider; nothing was charged"
+        : "Insufficient credits to move the task to another provider";
+    await endTask(ctx, task, base, { status: "failed", error });
     return;
   }
   if (!claimed.ok) return; // a duplicate message got here first
@@ -238,6 +244,12 @@ async function submit(ctx: RouterContext, task: TaskRecord, base: TaskRecord, sl
 function firstCheckSeconds(type: TaskType, provider: Provider, pingback: boolean): number {
   if (!pingback) return firstWaitSeconds(type);
   return safetyNetFirstWaitSeconds(type, provider.tasks[type]?.solveSeconds ?? firstWaitSeconds(type));
+}
+
+/** A failover's extra reservation, held to the team's monthly budget like the first one. */
+async function extraReservation(ctx: RouterContext, task: TaskRecord, extra: number): Promise<MoneyMove> {
+  const limitMicro = (await ctx.teams.getTeam(task.teamId))?.monthlyBudgetMicro;
+  return { reserveMicro: extra, ...(limitMicro !== undefined ? { budget: { month: monthOf(task.createdAt), limitMicro } } : {}) };
 }
 
 type ProviderChoice =
@@ -422,7 +434,7 @@ async function attemptFailed(
   }
   if (fault === "cooldown") {
     const seconds = error.fault === "cooldown" ? (error.waitSeconds ?? 300) : TRANSIENT_COOLDOWN_SECONDS;
-    await ctx.providerStates.setCooldown(attempt.providerId, now + seconds * 1000, `${error.code}: ${error.message}`);
+    await ctx.providerStates.setCooldown(attempt.providerId, now + seconds * 1000, adminFacingError(error));
     ctx.logger.warn("provider cooling down", { provider: attempt.providerId, code: error.code, seconds });
     ctx.metrics?.cooldownStarted(attempt.providerId, seconds, error.code);
   }
@@ -436,10 +448,10 @@ async function attemptFailed(
     ...attempt,
     state: "failed",
     endedAt: now,
-    error: fault === "retry" ? `retry: ${error.code}` : `${error.code}: ${error.message}`,
+    error: fault === "retry" ? `retry: ${teamFacingCode(error)}` : teamFacingError(error),
   };
   if (fault === "bad_request") {
-    await endTask(ctx, withAttempt(task, failedAttempt), task, { status: "failed", error: error.message });
+    await endTask(ctx, withAttempt(task, failedAttempt), task, { status: "failed", error: teamFacingMessage(error) });
     return;
   }
   // Back to pending: the next step submits again (same provider after a wait, or the next one).
@@ -584,7 +596,7 @@ export async function handleCallbackMessage(ctx: RouterContext, taskId: string, 
     return;
   }
   if (!task?.callbackUrl || !isFinished(task.status)) return;
-  const sent = await ctx.callbacks.post(task.callbackUrl, callbackBody(task));
+  const sent = await ctx.callbacks.post(task.callbackUrl, callbackBody(task), { teamId: task.teamId, eventId: callbackEventId(task) });
   if (sent.ok) return;
   const delay = CALLBACK_DELAYS_SECONDS[attempt - 1];
   ctx.logger.warn("callback failed", { task_id: taskId, attempt, status: sent.status, error: sent.error });

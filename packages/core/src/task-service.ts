@@ -3,15 +3,16 @@
  * report. Every rule of API.md about tasks lives here; the HTTP layer only translates.
  */
 import { monthOf, nextMonthStart } from "./budget.ts";
+import { checkCallbackUrl } from "./callback-url.ts";
 import { isoTime } from "./clock.ts";
 import { commit } from "./commit.ts";
 import type { RouterContext } from "./context.ts";
 import { badRequest, conflict, DomainError, notFound, paymentRequired, unavailable } from "./errors.ts";
-import { creditsToMicro, microToCredits, microToCreditsString } from "./money.ts";
+import { creditsToMicro, microToCreditsString } from "./money.ts";
 import { route } from "./routing.ts";
 import { attemptWindowSeconds, firstWaitSeconds, MAX_DELAY_SECONDS, taskDeadlineSeconds } from "./schedule.ts";
 import type { TaskListQuery } from "./ports.ts";
-import { currentAttempt, isFinished, resultView, taskSummaryView, type TaskRecord, type TaskStatus } from "./task.ts";
+import { isFinished, resultView, taskSummaryView, type TaskRecord, type TaskStatus } from "./task.ts";
 import type { Priority, UnifiedTask } from "./task-types.ts";
 
 export interface SubmitRequest {
@@ -42,6 +43,7 @@ const SEND_ATTEMPTS = 3;
 export const newTaskId = (ctx: Pick<RouterContext, "newId">, teamId: string): string => `${ctx.newId()}-${teamId}`;
 
 export async function submitTask(ctx: RouterContext, request: SubmitRequest): Promise<SubmitAnswer> {
+  if (request.callbackUrl) await checkCallbackUrl(ctx, request.callbackUrl);
   const now = ctx.clock.now();
   const maxPriceMicro = request.maxPrice === undefined ? undefined : creditsToMicro(request.maxPrice);
   const decision = route(
@@ -178,32 +180,4 @@ export async function deleteTask(ctx: RouterContext, teamId: string, taskId: str
   }
   if (!(await ctx.tasks.delete(task))) throw notFound(`Task ${taskId} not found`);
   return { message: "Task deleted successfully", task_id: taskId };
-}
-
-/**
- * reportgood / reportbad: passed upstream (the upstream refunds its own bad answers) and fed
- * into the provider's accuracy figures. One report per task.
- */
-export async function reportTask(ctx: RouterContext, teamId: string, taskId: string, correct: boolean) {
-  const task = await getOwnTask(ctx, teamId, taskId);
-  if (task.status !== "completed") throw conflict(`Task ${taskId} is ${task.status}; only completed tasks can be reported`);
-  if (task.report) throw conflict(`Task ${taskId} was already reported as ${task.report}`);
-  const attempt = task.attempts.find((a) => a.state === "solved") ?? currentAttempt(task);
-  const provider = ctx.providers.find((p) => p.id === attempt?.providerId);
-  let upstream: "recorded" | "not_supported" | "failed" = "not_supported";
-  if (provider && attempt?.upstreamId) {
-    const adapter = ctx.adapters[provider.protocol];
-    const outcome = adapter ? await adapter.report(provider, attempt.upstreamId, correct) : undefined;
-    upstream = outcome?.kind === "recorded" ? "recorded" : outcome?.error.code.endsWith("NOT_SUPPORTED") ? "not_supported" : "failed";
-    if (outcome?.kind === "error") {
-      ctx.logger.warn("upstream report not recorded", { task_id: taskId, provider: provider.id, code: outcome.error.code });
-    }
-  }
-  // The upstream refunds a wrong answer it accepts a reportbad for; so does the router.
-  const refund = !correct && upstream === "recorded" ? (task.chargedMicro ?? 0) : 0;
-  const next: TaskRecord = { ...task, report: correct ? "good" : "bad", ...(refund > 0 ? { chargedMicro: 0, refundedMicro: refund } : {}) };
-  const written = await commit(ctx, task, next, refund > 0 ? { refundMicro: refund } : undefined);
-  if (!written.ok) throw conflict(`Task ${taskId} was reported at the same time; only one report counts`);
-  if (attempt) await ctx.providerStates.recordReport(attempt.providerId, task.type, correct);
-  return { message: "Report recorded", task_id: taskId, correct, upstream, refunded: microToCredits(refund) };
 }

@@ -208,6 +208,34 @@ describe("unsolvable: this provider could not solve this captcha", () => {
     expect(w.violations).toEqual([]);
   });
 
+  it("a failover never takes the team past its monthly budget: the task fails with a full refund when nothing fits", async () => {
+    const w = world([alpha, beta]);
+    w.adapters.twocaptcha.onPoll("alpha", upstreamError("unsolvable", "ERROR_CAPTCHA_UNSOLVABLE", "Unsolvable."));
+    const team = w.teams.seed(credits("5"));
+    await w.teams.setMonthlyBudget(team.teamId, credits("0.1"));
+    const { task_id } = await w.submit(team.teamId, "ImageToTextTask", { monthlyBudgetMicro: credits("0.1") });
+    await w.runner.runUntilFinished(task_id);
+    expect(submits(w).map((c) => c.providerId)).toEqual(["alpha"]);
+    expect(await getResult(w.ctx, team.teamId, task_id)).toMatchObject({ status: "failed", credits_used: null, error: expect.stringMatching(/^Monthly budget exceeded/) });
+    expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("5"), chargedMicro: 0, reservedMicro: 0 });
+    expect(await w.teams.monthUsed(team.teamId, "2025-01")).toBe(0);
+    expect(w.violations).toEqual([]);
+  });
+
+  it("under a monthly budget, a failover stays with providers within what the task reserved", async () => {
+    const cheapToo = provider("delta", "solverv2", image("0.1", 0.6));
+    const w = world([alpha, beta, cheapToo]);
+    w.adapters.twocaptcha.onPoll("alpha", upstreamError("unsolvable", "ERROR_CAPTCHA_UNSOLVABLE", "Unsolvable."));
+    const team = w.teams.seed(credits("5"));
+    await w.teams.setMonthlyBudget(team.teamId, credits("0.1"));
+    const { task_id } = await w.submit(team.teamId, "ImageToTextTask", { monthlyBudgetMicro: credits("0.1") });
+    await w.runner.runUntilFinished(task_id);
+    expect(submits(w).map((c) => c.providerId)).toEqual(["alpha", "delta"]);
+    expect(await getResult(w.ctx, team.teamId, task_id)).toMatchObject({ status: "completed", provider: "delta", credits_used: 0.1 });
+    expect(await w.teams.monthUsed(team.teamId, "2025-01")).toBe(credits("0.1"));
+    expect(w.violations).toEqual([]);
+  });
+
   it("max_price holds on failover too", async () => {
     const w = world();
     w.adapters.twocaptcha.onPoll("alpha", upstreamError("unsolvable", "ERROR_CAPTCHA_UNSOLVABLE", "Unsolvable."));

@@ -47,6 +47,8 @@ import {
   type ProviderState,
   type ProviderStateStore,
   type ReportOutcome,
+  type ReportQuotaStore,
+  type TakeBackResult,
   type RouterContext,
   type Solution,
   type SubmitOutcome,
@@ -116,7 +118,42 @@ export class FakeTeamStore implements TeamStore {
 
   constructor(private readonly clock: Clock) {}
 
-  async createTeam(input: { name: string; creditsMicro: Micro; apiKeyHash: string; keyPrefix: string }): Promise<Team> {
+  /** teamId → callback signing secret. */
+  readonly callbackSecrets = new Map<string, string>();
+
+  async setCallbackSecret(teamId: string, secret: string): Promise<boolean> {
+    await tick();
+    if (!this.teams.has(teamId)) return false;
+    this.callbackSecrets.set(teamId, secret);
+    return true;
+  }
+
+  async takeBackCredits(teamId: string, amountMicro: Micro): Promise<TakeBackResult> {
+    await tick();
+    const team = this.teams.get(teamId);
+    if (!team) return { kind: "no_team" };
+    if (team.balanceMicro < amountMicro) return { kind: "short", balanceMicro: team.balanceMicro };
+    team.balanceMicro -= amountMicro;
+    team.creditedMicro -= amountMicro;
+    this.lines.push({ teamId, line: { at: this.clock.now(), kind: "credit", amountMicro: -amountMicro } });
+    return { kind: "ok", team: clone(team) };
+  }
+
+  async setSuspended(teamId: string, suspended: boolean): Promise<Team | undefined> {
+    await tick();
+    const team = this.teams.get(teamId);
+    if (!team) return undefined;
+    if (suspended) team.suspended = true;
+    else delete team.suspended;
+    return clone(team);
+  }
+
+  async getCallbackSecret(teamId: string): Promise<string | undefined> {
+    await tick();
+    return this.callbackSecrets.get(teamId);
+  }
+
+  async createTeam(input: { name: string; creditsMicro: Micro; apiKeyHash: string; keyPrefix: string; callbackSecret?: string }): Promise<Team> {
     await tick();
     const team: Team = {
       teamId: `team-${++this.ids}`,
@@ -128,6 +165,7 @@ export class FakeTeamStore implements TeamStore {
       createdAt: this.clock.now(),
     };
     this.teams.set(team.teamId, team);
+    if (input.callbackSecret) this.callbackSecrets.set(team.teamId, input.callbackSecret);
     this.keys.set(input.apiKeyHash, { teamId: team.teamId, prefix: input.keyPrefix, createdAt: new Date(this.clock.now()).toISOString() });
     if (input.creditsMicro > 0) this.lines.push({ teamId: team.teamId, line: { at: this.clock.now(), kind: "credit", amountMicro: input.creditsMicro } });
     return clone(team);
@@ -367,6 +405,10 @@ export class FakeTaskStore implements TaskStore {
     }
     const month = monthOfMs(stored.createdAt);
     if (money && !this.teams.applyMoney(next.teamId, money, month, true)) return "insufficient_credits";
+    if (money?.budget && (money.reserveMicro ?? 0) > 0) {
+      const used = this.teams.months.get(`${next.teamId}#${money.budget.month}`) ?? 0;
+      if (used + money.reserveMicro! > money.budget.limitMicro) return "over_budget";
+    }
     if (money) this.teams.applyMoney(next.teamId, money, month);
     this.tasks.set(next.taskId, clone(next));
     // What DynamoDB's stream aggregator derives from the same change, applied at once.
@@ -391,6 +433,38 @@ export class FakeTaskStore implements TaskStore {
 
   unfinished(): TaskRecord[] {
     return [...this.tasks.values()].filter((t) => !isFinished(t.status)).map(clone);
+  }
+}
+
+/** Forwarded bad reports as timestamps per team; solved tasks counted from the task store. */
+export class FakeReportQuotaStore implements ReportQuotaStore {
+  readonly forwarded = new Map<string, number[]>();
+  constructor(private readonly tasks: FakeTaskStore) {}
+
+  async solvedSince(teamId: string, sinceMs: number, upTo: number): Promise<number> {
+    await tick();
+    const solved = [...this.tasks.tasks.values()].filter((t) => t.teamId === teamId && t.status === "completed" && t.createdAt >= sinceMs).length;
+    return Math.min(solved, upTo);
+  }
+
+  async forwardedSince(teamId: string, sinceMs: number): Promise<number> {
+    await tick();
+    return (this.forwarded.get(teamId) ?? []).filter((at) => at >= sinceMs).length;
+  }
+
+  async takeSlot(teamId: string, nowMs: number, sinceMs: number, cap: number): Promise<boolean> {
+    await tick();
+    const taken = this.forwarded.get(teamId) ?? [];
+    if (taken.filter((at) => at >= sinceMs).length >= cap) return false;
+    this.forwarded.set(teamId, [...taken, nowMs]);
+    return true;
+  }
+
+  async releaseSlot(teamId: string, takenAtMs: number): Promise<void> {
+    await tick();
+    const taken = this.forwarded.get(teamId) ?? [];
+    const index = taken.indexOf(takenAtMs);
+    if (index >= 0) taken.splice(index, 1);
   }
 }
 
@@ -791,6 +865,7 @@ export function createWorld(options: WorldOptions) {
   const teams = new FakeTeamStore(clock);
   const tasks = new FakeTaskStore(teams);
   const usage = new FakeUsageStore(tasks);
+  const reportQuota = new FakeReportQuotaStore(tasks);
   const providerStates = new FakeProviderStateStore(clock);
   const queue = new FakeWorkQueue(clock);
   const callbacks = new FakeCallbackSender(clock);
@@ -813,6 +888,7 @@ export function createWorld(options: WorldOptions) {
     logger: options.logger ?? silentLogger,
     newId: () => `task-${String(++ids).padStart(4, "0")}`,
     explorationShare: options.explorationShare ?? 0,
+    reportQuota,
     ...(options.random ? { random: options.random } : {}),
   };
   const violations: string[] = [];
@@ -829,6 +905,7 @@ export function createWorld(options: WorldOptions) {
     teams,
     tasks,
     usage,
+    reportQuota,
     providerStates,
     queue,
     callbacks,

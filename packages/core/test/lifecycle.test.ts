@@ -304,7 +304,7 @@ describe("tasks of a team", () => {
     await w.runner.runUntilFinished(task_id);
     const upstreamId = w.adapters.twocaptcha.callsOf("poll")[0]!.upstreamId;
 
-    expect(await reportTask(w.ctx, team.teamId, task_id, false)).toEqual({ message: "Report recorded", task_id, correct: false, upstream: "recorded", refunded: 0.1 });
+    expect(await reportTask(w.ctx, team.teamId, task_id, false)).toEqual({ message: "Report recorded", task_id, correct: false, upstream: "recorded", refunded: 0.1, forwarded: true, capped: false });
     expect(w.adapters.twocaptcha.callsOf("report")).toMatchObject([{ providerId: "alpha", upstreamId, correct: false }]);
     expect(w.providerStates.states.get("alpha")?.observed.ImageToTextTask).toMatchObject({ reportsBad: 1, reportsGood: 0 });
     expect((await getResult(w.ctx, team.teamId, task_id)).report).toBe("bad");
@@ -332,14 +332,57 @@ describe("tasks of a team", () => {
     expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("0.8"), chargedMicro: credits("0.2") });
   });
 
-  it("an upstream that cannot take reports still records the report here", async () => {
+  it("an upstream that cannot take reports still records the report on the task, but it does not move accuracy", async () => {
     const w = world();
     const team = w.teams.seed(credits("1"));
     w.adapters.twocaptcha.onReport("alpha", upstreamError("bad_request", "REPORT_NOT_SUPPORTED"));
     const { task_id } = await w.submit(team.teamId, "ImageToTextTask");
     await w.runner.runUntilFinished(task_id);
     expect((await reportTask(w.ctx, team.teamId, task_id, true)).upstream).toBe("not_supported");
-    expect(w.providerStates.states.get("alpha")?.observed.ImageToTextTask?.reportsGood).toBe(1);
+    expect((await getResult(w.ctx, team.teamId, task_id)).report).toBe("good");
+    expect(w.providerStates.states.get("alpha")?.observed.ImageToTextTask?.reportsGood ?? 0).toBe(0);
+  });
+
+  it("bad reports are forwarded and refunded up to max(5, 20% of solved tasks in 24 h); the rest are kept, unforwarded and unrefunded", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("10"));
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push((await w.submit(team.teamId, "ImageToTextTask")).task_id);
+    for (const id of ids) await w.runner.runUntilFinished(id);
+    const answers = [];
+    for (const id of ids) answers.push(await reportTask(w.ctx, team.teamId, id, false));
+    expect(answers.map((a) => a.forwarded)).toEqual([true, true, true, true, true, false, false, false, false, false]);
+    expect(answers.slice(5).every((a) => a.capped && a.upstream === "not_forwarded" && a.refunded === 0)).toBe(true);
+    expect(w.adapters.twocaptcha.callsOf("report")).toHaveLength(5);
+    expect(w.providerStates.states.get("alpha")?.observed.ImageToTextTask).toMatchObject({ reportsBad: 5 });
+    expect(w.teams.peek(team.teamId)).toMatchObject({ chargedMicro: credits("0.5") });
+    expect((await getResult(w.ctx, team.teamId, ids[9]!)).report).toBe("bad");
+    expect(w.violations).toEqual([]);
+  });
+
+  it("two reports of one task at once: one is taken and forwarded, the other is a 409", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("1"));
+    const { task_id } = await w.submit(team.teamId, "ImageToTextTask");
+    await w.runner.runUntilFinished(task_id);
+    const both = await Promise.allSettled([reportTask(w.ctx, team.teamId, task_id, false), reportTask(w.ctx, team.teamId, task_id, false)]);
+    expect(both.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const rejected = both.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect((rejected.reason as DomainError).status).toBe(409);
+    expect(w.adapters.twocaptcha.callsOf("report")).toHaveLength(1);
+    expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("1"), chargedMicro: 0 });
+    expect(w.violations).toEqual([]);
+  });
+
+  it("a report comes within the provider's report window (15 minutes by default) or gets a 409", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("1"));
+    const { task_id } = await w.submit(team.teamId, "ImageToTextTask");
+    await w.runner.runUntilFinished(task_id);
+    w.clock.advance(16 * 60);
+    await expectDomainError(reportTask(w.ctx, team.teamId, task_id, false), 409, /can no longer be reported: reports are taken up to 15 minutes/);
+    expect(w.adapters.twocaptcha.callsOf("report")).toHaveLength(0);
+    expect((await getResult(w.ctx, team.teamId, task_id)).report).toBeNull();
   });
 });
 
@@ -350,12 +393,23 @@ describe("admin money", () => {
     expect(created).toMatchObject({ name: "growth", balance: 2.5 });
     expect(created.api_key).toMatch(/^[0-9a-f]{32}$/);
     await expectDomainError(createTeam(w.ctx, { name: "x", credits: "-1" }), 400, "credits: must not be negative");
-    await expectDomainError(addCredits(w.ctx, created.team_id, "-0.5"), 400, "amount: must be greater than 0");
-    await expectDomainError(addCredits(w.ctx, created.team_id, 0), 400, "amount: must be greater than 0");
+    await expectDomainError(addCredits(w.ctx, created.team_id, 0), 400, "amount: must not be 0");
     expect(await addCredits(w.ctx, created.team_id, "0.1")).toMatchObject({ balance: 2.6, reserved: 0 });
     expect(await addCredits(w.ctx, created.team_id, 0.2)).toMatchObject({ balance: 2.8 });
     expect(w.teams.peek(created.team_id)).toMatchObject({ balanceMicro: 2_800_000, creditedMicro: 2_800_000 });
     await expectDomainError(addCredits(w.ctx, "nobody", 1), 404, "Team nobody not found");
+  });
+
+  it("a negative amount takes credits back from the balance, never from what unfinished tasks reserved", async () => {
+    const w = world();
+    const team = w.teams.seed(credits("1"));
+    await w.submit(team.teamId, "ImageToTextTask"); // reserves 0.1, stays pending (not run)
+    expect(await addCredits(w.ctx, team.teamId, "-0.5")).toMatchObject({ balance: 0.4, reserved: 0.1 });
+    await expectDomainError(addCredits(w.ctx, team.teamId, "-0.41"), 400, /^amount: cannot take back 0\.41; the balance is 0\.4/);
+    expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("0.4"), reservedMicro: credits("0.1"), creditedMicro: credits("0.5") });
+    expect(await addCredits(w.ctx, team.teamId, "-0.4")).toMatchObject({ balance: 0, reserved: 0.1 });
+    await expectDomainError(addCredits(w.ctx, "nobody", -1), 404, "Team nobody not found");
+    expect(w.violations).toEqual([]);
   });
 });
 

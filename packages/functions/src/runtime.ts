@@ -5,10 +5,21 @@
 import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { systemClock, type AdapterRegistry, type Clock, type Logger, type Metrics, type Provider, type RouterContext } from "@solver-router/core";
+import {
+  reportPolicyFromEnv,
+  systemClock,
+  type AdapterRegistry,
+  type Clock,
+  type Logger,
+  type Metrics,
+  type Provider,
+  type ReportPolicy,
+  type RouterContext,
+} from "@solver-router/core";
 import { defaultAdapters } from "@solver-router/providers";
 import { DynamoProviderBalanceStore } from "./aws/dynamo-provider-balance-store.ts";
 import { DynamoProviderStateStore } from "./aws/dynamo-provider-state-store.ts";
+import { DynamoReportQuotaStore } from "./aws/dynamo-report-quota-store.ts";
 import { DynamoTaskStore } from "./aws/dynamo-task-store.ts";
 import { DynamoTeamStore } from "./aws/dynamo-team-store.ts";
 import { DynamoUsageStore } from "./aws/dynamo-usage-store.ts";
@@ -16,7 +27,8 @@ import { newOrderedId } from "./aws/entities.ts";
 import { createTaskEffectsAggregator } from "./aws/task-effects-aggregator.ts";
 import { sqsDeadLetters, type DeadLetters } from "./aws/sqs-dead-letters.ts";
 import { SqsWorkQueue } from "./aws/sqs-work-queue.ts";
-import { fetchCallbackSender } from "./callback-sender.ts";
+import { signedCallbackSender } from "./callbacks/callback-sender.ts";
+import { callbackUrlProblem, type CallbackTargetPolicy } from "./callbacks/target-policy.ts";
 import { jsonLogger } from "./logger.ts";
 import { meteredAdapters } from "./metrics/metered-adapters.ts";
 
@@ -41,6 +53,10 @@ export interface RuntimeSettings {
   metrics?: Metrics;
   /** The work queue's dead-letter queue, for POST /v2/admin/dlq/redrive. */
   deadLetterQueueUrl?: string;
+  /** Bad reports forwarded per team (default: ROUTER_REPORT_FREE / ROUTER_REPORT_SHARE, else 5 and 0.2). */
+  reportPolicy?: ReportPolicy;
+  /** Which callback URLs are accepted and called (default: public https addresses only, as on AWS). */
+  callbackPolicy?: CallbackTargetPolicy;
 }
 
 export interface Runtime {
@@ -63,22 +79,28 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
   const sqs = settings.clients?.sqs ?? new SQSClient({ ...common, ...(settings.sqsEndpoint ? { endpoint: settings.sqsEndpoint } : {}) });
   const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   const clock = settings.clock ?? systemClock;
+  const logger = settings.logger ?? jsonLogger;
+  const teams = new DynamoTeamStore(db, settings.tableName, () => clock.now());
+  const callbackPolicy = settings.callbackPolicy ?? { allowPrivate: false, httpsOnly: true };
   const ctx: RouterContext = {
     tasks: new DynamoTaskStore(db, settings.tableName),
-    teams: new DynamoTeamStore(db, settings.tableName, () => clock.now()),
+    teams,
     usage: new DynamoUsageStore(db, settings.tableName),
     providerStates: new DynamoProviderStateStore(db, settings.tableName, () => clock.now()),
     queue: new SqsWorkQueue(sqs, settings.queueUrl),
-    callbacks: fetchCallbackSender(),
+    callbacks: signedCallbackSender({ policy: callbackPolicy, secretFor: (teamId) => teams.getCallbackSecret(teamId), logger, now: () => clock.now() }),
+    callbackTargets: { check: (url) => callbackUrlProblem(url, callbackPolicy) },
     providers: settings.providers,
     adapters: settings.metrics ? meteredAdapters(settings.adapters ?? defaultAdapters, settings.metrics) : (settings.adapters ?? defaultAdapters),
     clock,
-    logger: settings.logger ?? jsonLogger,
+    logger,
     newId: newOrderedId,
     explorationShare: settings.explorationShare ?? 0.02,
     ...(settings.publicUrl ? { publicUrl: settings.publicUrl } : {}),
     balances: new DynamoProviderBalanceStore(db, settings.tableName),
     ...(settings.metrics ? { metrics: settings.metrics } : {}),
+    reportQuota: new DynamoReportQuotaStore(db, settings.tableName),
+    reportPolicy: settings.reportPolicy ?? reportPolicyFromEnv(process.env),
   };
   return {
     ctx,

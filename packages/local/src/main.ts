@@ -19,6 +19,7 @@ const stack = await startLocalStack({
   ...(process.env.ROUTER_EXPLORATION_SHARE ? { explorationShare: Number(process.env.ROUTER_EXPLORATION_SHARE) } : {}),
   // The 2Captcha-protocol sandboxes behave like the service: its request limits, pingback only to registered hosts.
   twocaptchaSandbox: { enforceLimits: true, requirePingbackRegistration: true },
+  ...(process.env.ROUTER_CALLBACK_ALLOW_PRIVATE ? { callbackAllowPrivate: process.env.ROUTER_CALLBACK_ALLOW_PRIVATE !== "0" } : {}),
 });
 
 const lines = [

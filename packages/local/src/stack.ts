@@ -86,6 +86,8 @@ export interface LocalStackOptions {
   instrumentClients?: (clients: { dynamo: DynamoDBClient; sqs: SQSClient }) => void;
   onWorkerInvocation?: (invocation: { durationMs: number; records: number }) => void;
   onApiRequest?: (request: { durationMs: number }) => void;
+  /** Callbacks may go to loopback and private addresses (default true: local development calls back to localhost). */
+  callbackAllowPrivate?: boolean;
 }
 
 export interface LocalStack {
@@ -167,6 +169,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clients,
       logger,
       ...(options.explorationShare !== undefined ? { explorationShare: options.explorationShare } : {}),
+      callbackPolicy: { allowPrivate: options.callbackAllowPrivate ?? true, httpsOnly: false },
     });
     const { ctx } = runtime;
 

@@ -122,7 +122,8 @@ describe("solverv2 adapter against the sandbox", () => {
     const id = upstreamId(await solverv2Adapter.submit(p, recaptcha()));
     sandbox.setFault(null);
     const error = expectError(await pollUntilDone(p, id, "RecaptchaV2Task"), "unsolvable", "TASK_FAILED");
-    expect(error.message).toContain("Captcha could not be solved");
+    expect(error.detail).toContain("Captcha could not be solved");
+    expect(error.message).not.toContain("Captcha could not be solved");
     expect(sandbox.credits()).toBe(1000);
   });
 
@@ -130,7 +131,8 @@ describe("solverv2 adapter against the sandbox", () => {
     sandbox.setCredits(0.05);
     const error = expectError(await solverv2Adapter.submit(p, hcaptcha()), "cooldown", "INSUFFICIENT_CREDITS");
     expect(error.waitSeconds).toBe(300);
-    expect(error.message).toContain("Insufficient credits. Need 0.15, have 0.05");
+    expect(error.detail).toContain("Insufficient credits. Need 0.15, have 0.05");
+    expect(error.message).not.toContain("0.05");
     // Enough for the speed tier (0.10)? No: 0.05 < 0.10. With 0.10 it is.
     sandbox.setCredits(0.1);
     upstreamId(await solverv2Adapter.submit(p, hcaptcha(), { priority: "speed" }));
@@ -147,11 +149,11 @@ describe("solverv2 adapter against the sandbox", () => {
     expect(expectError(await solverv2Adapter.poll(p, "any", "HcaptchaImageTask"), "cooldown", "HTTP_401").waitSeconds).toBe(600);
   });
 
-  it("400 is a bad request carrying the upstream's detail", async () => {
+  it("400 is a bad request; the upstream's words go to detail (admins and logs), not the message", async () => {
     const error = expectError(await solverv2Adapter.submit(p, hcaptcha({ images: [] })), "bad_request", "HTTP_400");
-    expect(error.message).toContain("Field 'images' is required");
+    expect(error.detail).toContain("Field 'images' is required");
     const noSite = expectError(await solverv2Adapter.submit(p, recaptcha({ site_key: "" })), "bad_request");
-    expect(noSite.message).toContain("site_key");
+    expect(noSite.detail).toContain("site_key");
   });
 
   it("an unknown task on poll (404) is unsolvable: the upstream lost it", async () => {
@@ -279,7 +281,7 @@ describe("solverv2 adapter: answers the sandbox does not give", () => {
   it("a FastAPI validation list (422) is a bad request naming the field", async () => {
     const detail = { detail: [{ loc: ["body", "page_url"], msg: "field required", type: "value_error.missing" }] };
     const error = expectError(await withFetch(cannedFetch(422, detail).fn).submit(base, recaptcha()), "bad_request", "HTTP_422");
-    expect(error.message).toContain("page_url: field required");
+    expect(error.detail).toContain("page_url: field required");
   });
 
   it("403 cools down; 400 on a poll means the task id was refused (unsolvable)", async () => {
@@ -289,7 +291,8 @@ describe("solverv2 adapter: answers the sandbox does not give", () => {
 
   it("never repeats the key, whether the upstream echoes it or fetch throws with it", async () => {
     const echoed = expectError(await withFetch(cannedFetch(401, { detail: `Invalid API key ${KEY}` }).fn).submit(base, hcaptcha()), "cooldown");
-    expect(echoed.message).toContain("[redacted]");
+    expect(echoed.detail).toContain("[redacted]");
+    expect(echoed.detail).not.toContain(KEY);
     const throwing: FetchFn = async () => {
       throw new Error(`Authorization: Bearer ${KEY}`);
     };

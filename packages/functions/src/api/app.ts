@@ -38,8 +38,12 @@ import type { DeadLetters } from "../aws/sqs-dead-letters.ts";
 import { registerDashboard } from "../dashboard/routes.ts";
 import { deadLetterRoutes } from "./routes/dead-letters.ts";
 import { docsRoutes } from "./routes/docs.ts";
+import { callbackSecretRoutes } from "./routes/callback-secret.ts";
+import { teamSuspensionRoutes } from "./routes/team-suspension.ts";
 import { adminAuth, teamAuth, type AuthVariables } from "./auth.ts";
 import { teamBuckets, teamRateLimit, type RateLimit } from "./rate-limit.ts";
+import { addressRateLimit } from "./address-rate-limit.ts";
+import { KeyGuard, type KeyGuardLimits } from "./key-guard.ts";
 import { createTaskFacade } from "./routes/createtask-facade.ts";
 import { twocaptchaFacade } from "./routes/twocaptcha-facade.ts";
 import { upstreamPingbackRoutes } from "./routes/upstream-pingback.ts";
@@ -99,6 +103,10 @@ export interface ApiOptions {
   adminKey: string;
   /** Requests per second per team (default 100, bursts of 300). */
   rateLimit?: RateLimit;
+  /** Requests per second per source address to public and admin routes (address-rate-limit.ts). */
+  addressLimit?: RateLimit;
+  /** Limits on failed authentications and unknown-key lookups (key-guard.ts). */
+  keyGuard?: KeyGuardLimits;
   /** Resolves when the table and the queue answer; throws otherwise. */
   checkHealth: () => Promise<void>;
   /** The work queue's dead-letter queue (routes/dead-letters.ts); its routes answer 503 without it. */
@@ -140,10 +148,14 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
   app.openAPIRegistry.registerComponent("securitySchemes", "TeamKey", { type: "http", scheme: "bearer", description: "A team's 32-hex API key" });
   app.openAPIRegistry.registerComponent("securitySchemes", "AdminKey", { type: "http", scheme: "bearer", description: "ROUTER_ADMIN_KEY" });
 
+  // Before authentication: per source address limits and bounded key lookups (key-guard.ts).
+  const perAddress = addressRateLimit(options.addressLimit);
+  for (const path of ["/health", "/v2/solver/pricing", "/docs", "/v2/openapi.json", "/dashboard", "/dashboard/*", "/v2/admin/*"]) app.use(path, perAddress);
+  const guard = new KeyGuard(options.keyGuard);
   // Team routes: authenticate, then rate-limit per team.
   const buckets = teamBuckets(options.rateLimit ?? { perSecond: 100, burst: 300 });
-  const team = [teamAuth(ctx), teamRateLimit(buckets)];
-  const admin = adminAuth(options.adminKey);
+  const team = [teamAuth(ctx, guard), teamRateLimit(buckets)];
+  const admin = adminAuth(options.adminKey, guard);
 
   // ── health and docs ──────────────────────────────────────────────────────────────────
   app.openapi(
@@ -305,7 +317,10 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
       middleware: [admin] as const,
       request: jsonBody(CreateTeamBodySchema),
       responses: {
-        200: json(CreatedTeamSchema, "The team and its key (shown once)"),
+        200: json(
+          CreatedTeamSchema,
+          "The team, its key and its callback signing secret (both shown once)",
+        ),
         ...errors(400, 401),
       },
     }),
@@ -489,6 +504,8 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
     async (c) => c.json(await providersView(ctx), 200),
   );
 
+  app.route("/", callbackSecretRoutes(ctx, admin));
+  app.route("/", teamSuspensionRoutes(ctx, admin));
   app.route("/", upstreamPingbackRoutes(ctx));
   app.route("/", deadLetterRoutes(options.deadLetters, admin));
   app.route("/", docsRoutes());

@@ -91,8 +91,14 @@ export const ReportAnswerSchema = z.object({
   message: z.string(),
   task_id: z.string(),
   correct: z.boolean(),
-  upstream: z.enum(["recorded", "not_supported", "failed"]),
+  upstream: z.enum(["recorded", "not_supported", "failed", "not_forwarded"]).openapi({
+    description: "What the provider answered; not_forwarded: over the team's bad-report cap, kept for statistics only",
+  }),
   refunded: z.number().openapi({ description: "Credits given back (a reportbad the upstream accepted refunds the charge)" }),
+  forwarded: z.boolean().openapi({ description: "Whether the report was sent to the provider" }),
+  capped: z.boolean().openapi({
+    description: "True when the team's bad reports over the last 24 hours reached max(5, 20% of its solved tasks): not forwarded, not refunded",
+  }),
 });
 
 export const PricingSchema = z
@@ -114,6 +120,7 @@ export const AccountSchema = z
     budget_used: z.number().openapi({ description: "Reserved + charged by this month's tasks" }),
     budget_remaining: z.number().nullable(),
     budget_resets_at: z.string().openapi({ description: "First instant of next month, UTC" }),
+    suspended: z.boolean().openapi({ description: "A suspended team's keys are refused (POST /v2/admin/teams/{id}/suspend)" }),
   })
   .openapi("Account");
 
@@ -180,7 +187,7 @@ export const LedgerSchema = z
   .openapi("Ledger");
 
 // ── administration answers (named so the typed client and the admin CLI share them) ─────
-export const CreatedTeamSchema = z.object({ team_id: z.string(), name: z.string(), api_key: z.string(), balance: z.number() }).openapi("CreatedTeam");
+export const CreatedTeamSchema = z.object({ team_id: z.string(), name: z.string(), api_key: z.string(), balance: z.number(), callback_secret: z.string() }).openapi("CreatedTeam");
 export const CreditsAnswerSchema = z.object({ team_id: z.string(), balance: z.number(), reserved: z.number() }).openapi("CreditsAnswer");
 export const IssuedKeySchema = z.object({ team_id: z.string(), api_key: z.string(), key_prefix: z.string() }).openapi("IssuedKey");
 export const RevokedKeySchema = z.object({ message: z.string(), team_id: z.string(), key_prefix: z.string() }).openapi("RevokedKey");

@@ -230,7 +230,8 @@ export class DynamoTaskStore implements TaskStore {
         throw error;
       }
     } else {
-      const result = await this.transitionWithMoney(prev, next, taskUpdate, { reserve, charge, release, refund });
+      const budget = money?.budget?.limitMicro;
+      const result = await this.transitionWithMoney(prev, next, taskUpdate, { reserve, charge, release, refund, ...(budget !== undefined ? { budgetLimitMicro: budget } : {}) });
       if (result !== "ok") return result;
     }
     if (isFinished(next.status) && !isFinished(prev.status)) await this.deletePayload(next.taskId);
@@ -246,7 +247,7 @@ export class DynamoTaskStore implements TaskStore {
     prev: TaskRecord,
     next: TaskRecord,
     taskUpdate: ReturnType<DynamoTaskStore["taskUpdate"]>,
-    move: { reserve: number; charge: number; release: number; refund: number },
+    move: { reserve: number; charge: number; release: number; refund: number; budgetLimitMicro?: number },
   ): Promise<TransitionResult> {
     for (;;) {
       const items: TransactItem[] = [
@@ -271,7 +272,9 @@ export class DynamoTaskStore implements TaskStore {
         const delta = move.reserve - move.release - move.refund;
         const month = keys.budgetMonth(next.teamId, prev.budgetMonth);
         if (move.reserve > 0) {
-          const limit = (await this.db.send(new GetCommand({ TableName: this.table, Key: keys.team(next.teamId), ConsistentRead: true }))).Item?.monthly_budget;
+          const limit =
+            move.budgetLimitMicro ??
+            (await this.db.send(new GetCommand({ TableName: this.table, Key: keys.team(next.teamId), ConsistentRead: true }))).Item?.monthly_budget;
           monthUsed = await this.monthUsed(next.teamId, prev.budgetMonth);
           if (limit !== undefined && monthUsed + move.reserve > Number(limit)) return "over_budget";
         }

@@ -1,6 +1,6 @@
 /** TeamStore on DynamoDB: teams, their balances and their keys (hashes only). */
 import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { monthOf, type LedgerEntry, type Team, type TeamStore } from "@solver-router/core";
+import { monthOf, type LedgerEntry, type TakeBackResult, type Team, type TeamStore } from "@solver-router/core";
 import { keys, ledgerLine, newOrderedId, TEAM_DIRECTORY_SHARDS, team as teamEntity } from "./entities.ts";
 import { conditionFailed, isConditionFailure, queryAll, transactWrite } from "./transact.ts";
 
@@ -60,7 +60,27 @@ export class DynamoTeamStore implements TeamStore {
     );
   }
 
-  async createTeam(input: { name: string; creditsMicro: number; apiKeyHash: string; keyPrefix: string }): Promise<Team> {
+  async setCallbackSecret(teamId: string, secret: string): Promise<boolean> {
+    const reasons = await transactWrite(this.db, [
+      { ConditionCheck: { TableName: this.table, Key: keys.team(teamId), ConditionExpression: "attribute_exists(pk)" } },
+      this.callbackSecretPut(teamId, secret),
+    ]);
+    if (!reasons) return true;
+    if (conditionFailed(reasons[0])) return false;
+    throw new Error(`callback secret transaction cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
+  }
+
+  async getCallbackSecret(teamId: string): Promise<string | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.callbackSecret(teamId), ConsistentRead: true }));
+    return Item?.secret as string | undefined;
+  }
+
+  /** Its own item, so no read of the team (accounts, listings) ever carries it. */
+  private callbackSecretPut(teamId: string, secret: string) {
+    return { Put: { TableName: this.table, Item: { ...keys.callbackSecret(teamId), secret } } };
+  }
+
+  async createTeam(input: { name: string; creditsMicro: number; apiKeyHash: string; keyPrefix: string; callbackSecret?: string }): Promise<Team> {
     const team: Team = {
       teamId: newOrderedId(),
       name: input.name,
@@ -75,6 +95,7 @@ export class DynamoTeamStore implements TeamStore {
       { Put: { TableName: this.table, Item: { ...keys.teamDirectory(team.teamId), name: team.name } } },
       ...this.keyItems(team.teamId, input.apiKeyHash, input.keyPrefix),
       ...(input.creditsMicro > 0 ? [this.creditLine(team.teamId, input.creditsMicro)] : []),
+      ...(input.callbackSecret ? [this.callbackSecretPut(team.teamId, input.callbackSecret)] : []),
     ]);
     if (reasons) throw new Error(`create team transaction cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
     return team;
@@ -128,6 +149,51 @@ export class DynamoTeamStore implements TeamStore {
     if (reasons && conditionFailed(reasons[0])) return undefined;
     if (reasons) throw new Error(`top-up transaction cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
     return this.getTeam(teamId);
+  }
+
+  async takeBackCredits(teamId: string, amountMicro: number): Promise<TakeBackResult> {
+    const reasons = await transactWrite(this.db, [
+      {
+        Update: {
+          TableName: this.table,
+          Key: keys.team(teamId),
+          UpdateExpression: "SET balance = balance - :amount, credited = credited - :amount",
+          // Only the balance can give: what unfinished tasks reserved stays theirs.
+          ConditionExpression: "attribute_exists(pk) AND balance >= :amount",
+          ExpressionAttributeValues: { ":amount": amountMicro },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        },
+      },
+      this.creditLine(teamId, -amountMicro),
+    ]);
+    if (!reasons) {
+      const team = await this.getTeam(teamId);
+      return team ? { kind: "ok", team } : { kind: "no_team" };
+    }
+    if (conditionFailed(reasons[0])) {
+      const balance = reasons[0]?.Item?.balance?.N;
+      return balance === undefined ? { kind: "no_team" } : { kind: "short", balanceMicro: Number(balance) };
+    }
+    throw new Error(`take-back transaction cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
+  }
+
+  async setSuspended(teamId: string, suspended: boolean): Promise<Team | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.team(teamId),
+          UpdateExpression: suspended ? "SET suspended = :yes" : "REMOVE suspended",
+          ConditionExpression: "attribute_exists(pk)",
+          ...(suspended ? { ExpressionAttributeValues: { ":yes": true } } : {}),
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return Attributes ? teamEntity.fromItem(Attributes) : undefined;
+    } catch (error) {
+      if ((error as { name?: string }).name === "ConditionalCheckFailedException") return undefined;
+      throw error;
+    }
   }
 
   async ledger(teamId: string, query: { fromDay: string; toDay: string; limit: number }): Promise<LedgerEntry[]> {

@@ -9,6 +9,8 @@
  *   APIKEY#<sha256>        / APIKEY                    a key's hash → its team (for auth)
  *   TEAM#<team>            / LEDGER#<time>#<what>      one line per money movement
  *   TEAM#<team>            / BUDGET#<YYYY-MM>          what the month's budgeted tasks hold or were charged
+ *   TEAM#<team>            / CALLBACKSECRET            the team's callback signing secret (read only to sign)
+ *   TEAM#<team>            / REPORTS#<hour>            bad reports forwarded in that hour (report cap, TTL)
  *   TASKS#<team>           / <task id>                 a task: hot state + record (+ its request when small)
  *   TASKDATA#<task id>     / PAYLOAD#<n>               a large request, in ≤350 KB chunks, deleted when the task ends
  *   IDEM#<team>#<key>      / IDEM                      Idempotency-Key → task
@@ -55,6 +57,7 @@ export const keys = {
   /** `what` tells lines of the same instant apart: `<task_id>#charge`, `credit#<ulid>`… */
   ledger: (teamId: string, atMs: number, what: string) => ({ pk: `TEAM#${teamId}`, sk: `LEDGER#${new Date(atMs).toISOString()}#${what}` }),
   budgetMonth: (teamId: string, month: string) => ({ pk: `TEAM#${teamId}`, sk: `BUDGET#${month}` }),
+  callbackSecret: (teamId: string) => ({ pk: `TEAM#${teamId}`, sk: "CALLBACKSECRET" }),
   teamTasks: (teamId: string) => `TASKS#${teamId}`,
   task: (taskId: string) => ({ pk: `TASKS#${teamOfTaskId(taskId) ?? "?"}`, sk: taskId }),
   payload: (taskId: string, index: number) => ({ pk: `TASKDATA#${taskId}`, sk: `PAYLOAD#${String(index).padStart(3, "0")}` }),
@@ -92,6 +95,7 @@ export const team = {
     creditedMicro: Number(item.credited),
     createdAt: Number(item.created_at),
     ...(item.monthly_budget !== undefined ? { monthlyBudgetMicro: Number(item.monthly_budget) } : {}),
+    ...(item.suspended === true ? { suspended: true } : {}),
   }),
 };
 

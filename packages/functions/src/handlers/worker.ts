@@ -1,5 +1,5 @@
 /** Lambda entry of the worker (SQS event source, ReportBatchItemFailures). */
 import { createWorkerHandler } from "../worker.ts";
-import { runtime } from "./aws-settings.ts";
+import { awsRuntime } from "./aws-settings.ts";
 
-export const handler = createWorkerHandler(runtime.ctx);
+export const handler = createWorkerHandler(awsRuntime({ providers: true }).ctx);

@@ -173,8 +173,9 @@ function classify(answer: HttpAnswer, envelope: Envelope | undefined, provider: 
   const { status } = answer;
   const code = envelope?.code ?? `HTTP_${status}`;
   const detail = safeUpstreamText(envelope?.message, provider.apiKey).replace(/[.\s]+$/, "");
+  // The upstream's message goes to `detail` (admins, logs); teams only see the router's words.
   const said = envelope
-    ? `${who} answered HTTP ${status} ${code}${detail ? `: ${detail}` : ""}`
+    ? `${who} answered HTTP ${status} ${code}`
     : `${who} answered HTTP ${status}${answer.json === undefined ? " with a body that is not JSON" : " without an error code"}`;
 
   const known = envelope?.code ? ERROR_CODES[envelope.code] : undefined;
@@ -197,5 +198,5 @@ function classify(answer: HttpAnswer, envelope: Envelope | undefined, provider: 
       : fault === "cooldown"
         ? " (check the provider's key)"
         : "";
-  return upstreamError(fault, code, `${said}${hint}.`, waitSeconds);
+  return { ...upstreamError(fault, code, `${said}${hint}.`, waitSeconds), ...(detail ? { detail } : {}) };
 }

@@ -28,6 +28,9 @@ export type HttpResult<A = HttpAnswer> = { ok: true; answer: A } | { ok: false; 
 
 export const RETRY_WAIT_SECONDS = 5;
 
+/** No upstream answer the protocols document comes near this; a bigger one is not read further. */
+export const MAX_UPSTREAM_BYTES = 1024 * 1024;
+
 /**
  * One request and its body under one timeout. `who` names the upstream in a transport error's
  * message; `formatTimeout` writes the time limit there (the protocols word it differently).
@@ -39,15 +42,46 @@ export async function fetchText(
   timeoutMs: number,
   who: string,
   formatTimeout: (ms: number) => string = secondsOrMs,
+  maxBytes: number = MAX_UPSTREAM_BYTES,
 ): Promise<HttpResult<HttpText>> {
   try {
     const response = await fetchFn(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     // Reading the body is covered by the same timeout signal.
-    const text = await response.text();
+    const text = await readCapped(response, maxBytes);
+    if (text === undefined) {
+      return { ok: false, error: upstreamError("retry", "RESPONSE_TOO_LARGE", `${who} answered more than ${maxBytes} bytes.`, RETRY_WAIT_SECONDS) };
+    }
     return { ok: true, answer: { status: response.status, headers: response.headers, text } };
   } catch (error) {
     return { ok: false, error: transportError(error, who, formatTimeout(timeoutMs)) };
   }
+}
+
+/**
+ * The body as text, read chunk by chunk and dropped (undefined) as soon as it passes `maxBytes`:
+ * an upstream cannot make the router hold more than that in memory for one answer.
+ */
+async function readCapped(response: Response, maxBytes: number): Promise<string | undefined> {
+  const declared = Number(response.headers.get("content-length") ?? NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel().catch(() => {});
+    return undefined;
+  }
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** {@link fetchText} for the JSON protocols: the answer also carries its body read as JSON. */

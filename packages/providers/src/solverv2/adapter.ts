@@ -236,19 +236,23 @@ function toNumber(value: unknown): number | undefined {
  */
 function taskFailed(errorText: unknown, provider: Provider, who: string): { kind: "error"; error: UpstreamError } {
   const detail = safeUpstreamText(errorText, provider.apiKey);
+  const withDetail = (outcome: { kind: "error"; error: UpstreamError }) => (detail ? { ...outcome, error: { ...outcome.error, detail } } : outcome);
   if (/insufficient credits/i.test(detail)) {
-    return failure("cooldown", "INSUFFICIENT_CREDITS", `${who} is out of credits: ${stop(detail)}.`, CREDITS_COOLDOWN_SECONDS);
+    return withDetail(failure("cooldown", "INSUFFICIENT_CREDITS", `${who} is out of credits.`, CREDITS_COOLDOWN_SECONDS));
   }
-  return failure("unsolvable", "TASK_FAILED", `${who} could not solve the task${detail ? `: ${stop(detail)}` : ""}.`);
+  return withDetail(failure("unsolvable", "TASK_FAILED", `${who} could not solve the task.`));
 }
 
 function httpError(answer: HttpAnswer, provider: Provider, who: string, phase: Phase): UpstreamError {
   const { status } = answer;
   const code = `HTTP_${status}`;
   const detail = detailText(answer.json, provider.apiKey);
-  const said = `${who} answered HTTP ${status}${detail ? `: ${stop(detail)}` : answer.json === undefined ? " with a body that is not JSON" : ""}`;
-  const make = (fault: UpstreamError["fault"], message: string, waitSeconds?: number, ownCode = code): UpstreamError =>
-    upstreamError(fault, ownCode, message, waitSeconds);
+  // The upstream's text goes to `detail` (admins, logs); teams only see the router's words.
+  const said = `${who} answered HTTP ${status}${answer.json === undefined ? " with a body that is not JSON" : ""}`;
+  const make = (fault: UpstreamError["fault"], message: string, waitSeconds?: number, ownCode = code): UpstreamError => ({
+    ...upstreamError(fault, ownCode, message, waitSeconds),
+    ...(detail ? { detail: stop(detail) } : {}),
+  });
 
   if (status === 401 || status === 403) return make("cooldown", `${said} (check the provider's key).`, KEY_COOLDOWN_SECONDS);
   if (status === 402) return make("cooldown", `${said} (the provider's credits ran out).`, CREDITS_COOLDOWN_SECONDS, "INSUFFICIENT_CREDITS");
