@@ -24,15 +24,15 @@ export const functionName = (name: HandlerName) => `${$app.name}-${$app.stage}-$
  * function its IAM permissions on the table and the queues. The API enqueues submits, checks the
  * admin key and redrives the dead-letter queue (POST /v2/admin/dlq/redrive); the worker talks to
  * the upstreams and enqueues steps; the sweeper re-enqueues stuck tasks and never calls an
- * upstream, so it does not see their keys; the task-effects aggregator only writes the table; the
- * provider monitor reads the upstreams' balances.
+ * upstream, so it does not see their keys; the task-effects aggregator writes the table (the
+ * queue link only names it for the shared settings); the provider monitor reads balances.
  */
 const LINKS = {
   api: [table, workQueue, deadLetterQueue, adminKey, providersConfig],
   worker: [table, workQueue, providersConfig],
   sweeper: [table, workQueue],
-  "task-effects": [table],
-  "provider-monitor": [table, providersConfig],
+  "task-effects": [table, workQueue],
+  "provider-monitor": [table, workQueue, providersConfig],
 } satisfies Record<HandlerName, unknown[]>;
 
 /** The arguments of one router function. */

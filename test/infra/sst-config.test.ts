@@ -88,9 +88,11 @@ describe("Lambda functions", () => {
 
   it("are each linked to only what they use: the worker and the sweeper never see the admin key", () => {
     const expected: Record<string, string[]> = {
-      api: ["RouterTable", "WorkQueue", "AdminKey", "ProvidersConfig"],
+      api: ["RouterTable", "WorkQueue", "WorkQueueDlq", "AdminKey", "ProvidersConfig"],
       worker: ["RouterTable", "WorkQueue", "ProvidersConfig"],
       sweeper: ["RouterTable", "WorkQueue"],
+      "task-effects": ["RouterTable", "WorkQueue"],
+      "provider-monitor": ["RouterTable", "WorkQueue", "ProvidersConfig"],
     };
     for (const fn of recording().functions) {
       const linked = fn.links.map((link) => recording().componentOf(link)?.name ?? "(not a component)");

@@ -2,7 +2,7 @@
  * Numeric task ids for the compatibility facades. 2Captcha's clients expect captcha ids made of
  * digits and Anti-Captcha's read `taskId` as a positive JSON number, while the router's task ids
  * are ULIDs. A facade task gets a ULID built from a number, so each maps to the other without a
- * lookup table:
+ * lookup table (the task id is that ULID followed by the team, like every task id: task-service.ts newTaskId):
  *
  *   number = (milliseconds since 2024-01-01) × 2048 + 11 random bits   (a safe integer until 2163)
  *   ULID   = those milliseconds as the time part, the 11 random bits as the random part
@@ -26,19 +26,25 @@ export function newNumericTaskId(nowMs: number, random: () => number = Math.rand
   return ms * RANDOM_SPAN + Math.floor(random() * RANDOM_SPAN) + (ms === 0 ? 1 : 0);
 }
 
-/** The router task id of a facade's numeric id; undefined for anything that is not one. */
-export function taskIdOfNumericId(id: number | string): string | undefined {
+/** The ULID of a facade's numeric id; undefined for anything that is not one. */
+export function ulidOfNumericId(id: number | string): string | undefined {
   const n = typeof id === "number" ? id : /^\d{1,16}$/.test(id.trim()) ? Number(id.trim()) : NaN;
   if (!Number.isSafeInteger(n) || n <= 0) return undefined;
   const ms = Math.floor(n / RANDOM_SPAN) + EPOCH_MS;
   return encode(ms, TIME_CHARS) + encode(n % RANDOM_SPAN, RANDOM_CHARS);
 }
 
+/** The team's task id for a facade's numeric id; undefined for anything that is not one. */
+export function taskIdOfNumericId(id: number | string, teamId: string): string | undefined {
+  const ulid = ulidOfNumericId(id);
+  return ulid && `${ulid}-${teamId}`;
+}
+
 /** The numeric id of a task created through a facade; undefined for other tasks. */
 export function numericIdOfTaskId(taskId: string): number | undefined {
-  if (!/^[0-9a-hjkmnp-tv-z]{26}$/.test(taskId)) return undefined;
+  if (!/^[0-9a-hjkmnp-tv-z]{26}(-|$)/.test(taskId)) return undefined;
   const ms = decode(taskId.slice(0, TIME_CHARS));
-  const randomPart = taskId.slice(TIME_CHARS);
+  const randomPart = taskId.slice(TIME_CHARS, TIME_CHARS + RANDOM_CHARS);
   if (!/^0{13}/.test(randomPart)) return undefined;
   const random = decode(randomPart.slice(13));
   if (random >= RANDOM_SPAN || ms < EPOCH_MS) return undefined;

@@ -7,6 +7,7 @@ import {
   resultView,
   submitTask,
   taskIdOfNumericId,
+  ulidOfNumericId,
   twocaptchaAnswerText,
 } from "../src/index.ts";
 import { createWorld, credits, payloadFor, provider, upstreamError } from "./fakes.ts";
@@ -18,30 +19,30 @@ describe("numeric facade ids", () => {
     for (const r of [0, 0.25, 0.5, 0.999999]) {
       const n = newNumericTaskId(NOW, () => r);
       expect(Number.isSafeInteger(n) && n > 0).toBe(true);
-      const taskId = taskIdOfNumericId(n)!;
-      expect(taskId).toMatch(/^[0-9a-hjkmnp-tv-z]{26}$/);
+      const taskId = taskIdOfNumericId(n, "team-1")!;
+      expect(taskId).toMatch(/^[0-9a-hjkmnp-tv-z]{26}-team-1$/);
       expect(numericIdOfTaskId(taskId)).toBe(n);
-      expect(taskIdOfNumericId(String(n))).toBe(taskId);
+      expect(taskIdOfNumericId(String(n), "team-1")).toBe(taskId);
     }
   });
 
   it("keep the creation time in the ULID's time part, so ids sort by time", () => {
-    const early = taskIdOfNumericId(newNumericTaskId(NOW, () => 0.9))!;
-    const late = taskIdOfNumericId(newNumericTaskId(NOW + 1, () => 0))!;
+    const early = taskIdOfNumericId(newNumericTaskId(NOW, () => 0.9), "team-1")!;
+    const late = taskIdOfNumericId(newNumericTaskId(NOW + 1, () => 0), "team-1")!;
     expect(early < late).toBe(true);
     expect(newNumericTaskId(Date.UTC(2150, 0, 1), () => 0.999)).toBeLessThanOrEqual(Number.MAX_SAFE_INTEGER);
   });
 
   it("give distinct ids to distinct numbers (2048 per millisecond)", () => {
     const ids = new Set<string>();
-    for (let i = 0; i < 2048; i++) ids.add(taskIdOfNumericId(newNumericTaskId(NOW, () => i / 2048))!);
+    for (let i = 0; i < 2048; i++) ids.add(taskIdOfNumericId(newNumericTaskId(NOW, () => i / 2048), "team-1")!);
     expect(ids.size).toBe(2048);
   });
 
   it("refuse what is not one: native ULIDs, zero, negatives, decimals, unsafe numbers, text", () => {
     expect(numericIdOfTaskId("01kbq7yzm3x2v9h8d4w6t5r0ab")).toBeUndefined();
     expect(numericIdOfTaskId("task-0001")).toBeUndefined();
-    for (const bad of [0, -5, 1.5, Number.MAX_SAFE_INTEGER + 2, "12a", "", "99999999999999999"]) expect(taskIdOfNumericId(bad)).toBeUndefined();
+    for (const bad of [0, -5, 1.5, Number.MAX_SAFE_INTEGER + 2, "12a", "", "99999999999999999"]) expect(taskIdOfNumericId(bad, "team-1")).toBeUndefined();
   });
 });
 
@@ -63,7 +64,7 @@ describe("2Captcha answers and pingbacks", () => {
     const url = "https://team.example/pingback?myId=1";
     // As the facade submits: the task's id is the ULID made from its number.
     const submitted = await submitTask(
-      { ...w.ctx, newId: () => taskIdOfNumericId(numeric)! },
+      { ...w.ctx, newId: () => ulidOfNumericId(numeric)! },
       { teamId: team.teamId, task: payloadFor("ImageToTextTask"), priority: "balanced", callbackUrl: url, callbackFormat: "twocaptcha" },
     );
     const plain = await w.submit(team.teamId, "ImageToTextTask", { callbackUrl: "https://team.example/json" });

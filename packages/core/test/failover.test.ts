@@ -203,7 +203,7 @@ describe("unsolvable: this provider could not solve this captcha", () => {
     w.adapters.twocaptcha.onPoll("alpha", upstreamError("unsolvable", "ERROR_CAPTCHA_UNSOLVABLE", "Unsolvable."));
     const { team, result } = await run(w, "0.11");
     expect(submits(w).map((c) => c.providerId)).toEqual(["alpha"]);
-    expect(result).toMatchObject({ status: "failed", credits_used: null, error: "The task could not move to another provider within the team's balance; nothing was charged." });
+    expect(result).toMatchObject({ status: "failed", credits_used: null, error: "Insufficient credits to move the task to another provider" });
     expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("0.11"), chargedMicro: 0, reservedMicro: 0 });
     expect(w.violations).toEqual([]);
   });

@@ -9,7 +9,7 @@ import {
   DomainError,
   newNumericTaskId,
   numericIdOfTaskId,
-  taskIdOfNumericId,
+  ulidOfNumericId,
   splitSubmitBody,
   submitTask,
   typedSubmitSchema,
@@ -59,7 +59,7 @@ export async function submitFacadeTask(ctx: RouterContext, team: Team, input: Fa
   const { task, options } = splitSubmitBody(input.type, parsed.data as Record<string, unknown>);
   for (let attempt = 1; ; attempt++) {
     const numericId = newNumericTaskId(ctx.clock.now());
-    const taskId = taskIdOfNumericId(numericId)!;
+    const taskId = ulidOfNumericId(numericId)!;
     try {
       const answer = await submitTask(
         { ...ctx, newId: () => taskId },

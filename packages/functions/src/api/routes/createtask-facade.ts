@@ -62,7 +62,7 @@ export function createTaskFacade(ctx: RouterContext, rateLimit: TeamBuckets) {
 
   /** The team's task for a numeric `taskId`, or undefined. */
   const findTask = async (team: Team, id: unknown): Promise<TaskRecord | undefined> => {
-    const taskId = typeof id === "number" || typeof id === "string" ? taskIdOfNumericId(id) : undefined;
+    const taskId = typeof id === "number" || typeof id === "string" ? taskIdOfNumericId(id, team.teamId) : undefined;
     if (!taskId) return undefined;
     try {
       return await getOwnTask(ctx, team.teamId, taskId);

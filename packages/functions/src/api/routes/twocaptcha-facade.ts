@@ -97,7 +97,7 @@ export function twocaptchaFacade(ctx: RouterContext, rateLimit: TeamBuckets) {
   const findTask = async (team: Team, id: string | undefined): Promise<TaskRecord | string> => {
     const text = (id ?? "").trim();
     const digits = /^\d+$/.test(text);
-    const taskId = digits ? taskIdOfNumericId(text) : /^[0-9a-z]{26}$/i.test(text) ? text.toLowerCase() : undefined;
+    const taskId = digits ? taskIdOfNumericId(text, team.teamId) : /^[0-9a-z]{26}-[0-9a-z-]{1,37}$/i.test(text) ? text.toLowerCase() : undefined;
     if (!taskId) return text && !digits ? "ERROR_WRONG_ID_FORMAT" : "ERROR_WRONG_CAPTCHA_ID";
     try {
       return await getOwnTask(ctx, team.teamId, taskId);
