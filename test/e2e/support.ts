@@ -93,12 +93,12 @@ export interface TaskPriceEntry {
   accuracy: number;
 }
 
-/** One entry of API.md's providers file for a `twocaptcha` upstream (e.g. a sandbox). */
+/** One entry of docs/api.md's providers file for a `twocaptcha` upstream (e.g. a sandbox). */
 export function twocaptchaProviderEntry(id: string, baseUrl: string, apiKey: string, tasks: Partial<Record<TaskType, TaskPriceEntry>>) {
   return { id, protocol: "twocaptcha", base_url: baseUrl, api_key: apiKey, enabled: true, tasks };
 }
 
-/** Writes `{"providers": [...]}` (API.md's format) to a new temp dir; returns the file's path. */
+/** Writes `{"providers": [...]}` (docs/api.md's format) to a new temp dir; returns the file's path. */
 export async function writeProvidersFile(providers: unknown[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "solver-router-e2e-"));
   const file = join(dir, "providers.json");

@@ -1,6 +1,6 @@
 /**
  * Evaluates sst.config.ts and infra/ against the recording stand-in for SST's globals (the `sst`
- * CLI cannot run on these machines: STACK.md) and checks what they would deploy.
+ * CLI needs AWS credentials and internet access, which the development machines lack) and checks what they would deploy.
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";

@@ -1,5 +1,5 @@
 /**
- * A small client for the router's admin API (API.md): JSON in and out, the admin key as a
+ * A small client for the router's admin API (docs/api.md): JSON in and out, the admin key as a
  * bearer token, every failure turned into an ApiError carrying the server's `detail`.
  *
  * The admin key is a secret: it goes into the Authorization header and nowhere else. No

@@ -1,7 +1,7 @@
 /**
  * Routing benchmark (`pnpm bench:routing [--seed N] [--tasks N] [--buckets N] [--bucket-minutes N]`):
  * the real routing policy
- * against simulated providers with the seeds' prices and speeds and a hidden true behaviour,
+ * against simulated providers with the providers' published prices and speeds and a hidden true behaviour,
  * one of which degrades midway and another has a short outage; compared, per priority, with
  * sending every task to one provider alone. Deterministic for a seed. See simulator.ts for the
  * lifecycle rules and scenario.ts for the providers' hidden behaviour. --buckets and

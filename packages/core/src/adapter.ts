@@ -12,7 +12,7 @@ export type Solution =
   | { kind: "coordinates"; coordinates: { x: number; y: number }[] };
 
 /**
- * How the router reacts to an upstream error (DESIGN.md "Rules from the upstream documents"):
+ * How the router reacts to an upstream error (docs/providers.md "How the router reacts to an upstream error"):
  *  - retry:       transient (no slot, 5xx page, unparseable answer, timeout): ask again later.
  *  - cooldown:    the provider cannot serve anyone now (zero balance, key errors, bans, ERROR: 100x):
  *                 it cools down for every worker and the task moves to another provider.
@@ -50,7 +50,7 @@ export interface SubmitContext {
 
 export interface ProviderAdapter {
   readonly protocol: ProtocolName;
-  /** The task types this protocol can carry (DESIGN.md's method table). */
+  /** The task types this protocol can carry (docs/providers.md). */
   readonly taskTypes: readonly TaskType[];
   /** false for synchronous protocols whose submit answers with the solution (acedata). */
   readonly polls: boolean;
@@ -61,7 +61,7 @@ export interface ProviderAdapter {
 
 export type AdapterRegistry = Readonly<Record<ProtocolName, ProviderAdapter | undefined>>;
 
-/** The solution as the public API shows it (API.md "Results and tasks"). */
+/** The solution as the public API shows it (docs/api.md "Results and tasks"). */
 export function solutionView(solution: Solution) {
   switch (solution.kind) {
     case "token":

@@ -14,15 +14,15 @@ const row = (price: number, solveSeconds: number, accuracy: number, source: stri
   source,
 });
 
-const SEED_001 = "seed 001 (SolveCaptcha rates per 1000 and speeds)";
-const API_EXAMPLE = "API.md providers example (2Captcha)";
+const SEED_001 = "SolveCaptcha's documentation (SolveCaptcha rates per 1000 and speeds)";
+const API_EXAMPLE = "2Captcha's published rates (docs/api.md providers example)";
 
 /** 2Captcha and SolveCaptcha speak one protocol; their published figures differ a little. */
 export const TWOCAPTCHA_PRICING: Partial<Record<TaskType, TaskPricing>> = {
   ImageToTextTask: row(0.1, 3, 0.9, API_EXAMPLE),
-  TextCaptchaTask: row(0.1, 5, 0.9, `${API_EXAMPLE}; text captchas share the normal-captcha rate in seed 001`),
+  TextCaptchaTask: row(0.1, 5, 0.9, `${API_EXAMPLE}; text captchas share the normal-captcha rate in SolveCaptcha's documentation`),
   RecaptchaV2Task: row(0.299, 20, 0.95, API_EXAMPLE),
-  RecaptchaV3Task: row(0.299, 15, 0.9, "reCAPTCHA token rate of seed 001; seed 004's 10-15 s first wait"),
+  RecaptchaV3Task: row(0.299, 15, 0.9, "reCAPTCHA token rate of SolveCaptcha's documentation; 2Captcha's documented 10-15 s first wait"),
   TurnstileTask: row(0.145, 12, 0.95, SEED_001),
   CoordinatesTask: row(0.12, 10, 0.9, `${SEED_001}: ClickCaptcha`),
   HcaptchaImageTask: row(0.12, 10, 0.85, `${SEED_001}: ClickCaptcha (coordinates method)`),
@@ -41,18 +41,18 @@ export const SOLVECAPTCHA_PRICING: Partial<Record<TaskType, TaskPricing>> = {
 /** Seed 000 prices by tier: speed / balanced / accuracy. */
 export const SOLVERV2_PRICING: Partial<Record<TaskType, TaskPricing>> = {
   HcaptchaImageTask: {
-    ...row(0.15, 15, 0.9, "seed 000 pricing table (0.10 / 0.15 / 0.25) and estimated_time 15.0"),
+    ...row(0.15, 15, 0.9, "SmartCaptcha's documentation pricing table (0.10 / 0.15 / 0.25) and estimated_time 15.0"),
     pricesMicro: { speed: credits(0.1), balanced: credits(0.15), accuracy: credits(0.25) },
   },
   RecaptchaV2Task: {
-    ...row(0.3, 20, 0.95, "seed 000 pricing table (0.20 / 0.30 / 0.40) and estimated_time 20.0"),
+    ...row(0.3, 20, 0.95, "SmartCaptcha's documentation pricing table (0.20 / 0.30 / 0.40) and estimated_time 20.0"),
     pricesMicro: { speed: credits(0.2), balanced: credits(0.3), accuracy: credits(0.4) },
   },
 };
 
 /** Seed 003 publishes no price (a free quota, then paid); synchronous, so fast. */
 export const ACEDATA_PRICING: Partial<Record<TaskType, TaskPricing>> = {
-  HcaptchaImageTask: row(0.1, 3, 0.8, "seed 003 publishes no price: assumed; synchronous answer with a confidence figure"),
+  HcaptchaImageTask: row(0.1, 3, 0.8, "AceData's documentation publishes no price: assumed; synchronous answer with a confidence figure"),
 };
 
 /** The built-in providers of the local stack, pointed at the sandbox upstreams. */

@@ -1,6 +1,6 @@
 /**
  * Upstream providers as data: a protocol adapter's name, a base URL, a key and a pricing
- * table per task type. The file format is fixed by API.md (`ROUTER_PROVIDERS_FILE`); fields
+ * table per task type. The file format is fixed by docs/api.md (`ROUTER_PROVIDERS_FILE`); fields
  * may be added, never changed.
  */
 import { z } from "zod";
@@ -16,7 +16,7 @@ const TaskPricingFileSchema = z.object({
   price: credits,
   solve_seconds: z.number().positive(),
   accuracy: z.number().min(0).max(1),
-  /** Optional (added field): a price per priority, for upstreams that price tiers (seed 000). */
+  /** Optional (added field): a price per priority, for upstreams that price tiers (SmartCaptcha's documentation). */
   prices: z.partialRecord(z.enum(PRIORITIES), credits).optional(),
   /** Optional (added field): where the default figure comes from. */
   source: z.string().optional(),

@@ -16,7 +16,7 @@ import {
 } from "../src/index.ts";
 import { createWorld, credits, NOT_READY, provider, type UpstreamCall } from "./fakes.ts";
 
-/** The least first wait the upstream documents allow (DESIGN.md): 5 s for images, 15-20 s for tokens. */
+/** The least first wait the upstream documents allow (docs/providers.md): 5 s for images, 15-20 s for tokens. */
 const MIN_FIRST_WAIT: Record<TaskType, number> = {
   HcaptchaImageTask: 5,
   ImageToTextTask: 5,

@@ -1,4 +1,4 @@
-// The unified task types (API.md "Submitting tasks"): what a submit body may hold, and what
+// The unified task types (docs/api.md "Submitting tasks"): what a submit body may hold, and what
 // a user is told when it is wrong.
 import { describe, expect, it } from "vitest";
 import {
@@ -42,7 +42,7 @@ describe("every type", () => {
     expect(message.length).toBeGreaterThan(0);
   });
 
-  it("the typed paths are those of API.md", () => {
+  it("the typed paths are those of docs/api.md", () => {
     expect(TYPED_PATHS).toEqual({
       HcaptchaImageTask: "/hcaptcha/image",
       RecaptchaV2Task: "/recaptcha/v2",

@@ -297,7 +297,7 @@ describe("solverv2 adapter: answers the sandbox does not give", () => {
   });
 });
 
-describe("solverv2 sandbox (seed 000)", () => {
+describe("solverv2 sandbox (SmartCaptcha's documentation)", () => {
   const call = (path: string, init: RequestInit = {}, key: string | null = KEY) =>
     fetch(`${sandbox.url}${path}`, {
       ...init,

@@ -1,5 +1,5 @@
 /**
- * The `acedata` protocol: AceData's hCaptcha image recognition (seeds/003). One synchronous
+ * The `acedata` protocol: AceData's hCaptcha image recognition (AceData's API documentation; docs/providers.md). One synchronous
  * call, `POST {base}/captcha/recognition/hcaptcha` with `{queries, question}`, answers
  * `{"solution": {"label", "box": ["360", "276"], "confidences"}}`: the submit is the solve,
  * there is nothing to poll and no way to report an answer.
@@ -30,7 +30,7 @@ import { imageSize } from "./image-size.ts";
 
 export const ACEDATA_PATH = "/captcha/recognition/hcaptcha";
 /**
- * The call is the solve, so it may take long; seed 003 names no figure. It must end well inside
+ * The call is the solve, so it may take long; AceData's documentation names no figure. It must end well inside
  * the worker's 60 s time limit (infra/queue.ts), or Lambda would kill the whole batch.
  */
 export const ACEDATA_DEFAULT_TIMEOUT_MS = 45_000;

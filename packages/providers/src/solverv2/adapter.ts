@@ -1,5 +1,5 @@
 /**
- * The `solverv2` protocol: the "SmartCaptcha" JSON API v2 (seeds/000) as an upstream.
+ * The `solverv2` protocol: the "SmartCaptcha" JSON API v2 (SmartCaptcha's API documentation; docs/providers.md) as an upstream.
  * Base URL ends in /v2; Bearer auth; JSON in and out; errors as `{"detail": ...}`.
  *
  *   HcaptchaImageTask → POST {base}/solver/hcaptcha/image  {images, question, priority}

@@ -1,6 +1,6 @@
 /**
- * The `twocaptcha` protocol (in.php / res.php), spoken by 2Captcha (seed 004) and
- * SolveCaptcha (seed 001): one adapter, many providers that differ only in base URL and key.
+ * The `twocaptcha` protocol (in.php / res.php), spoken by 2Captcha (2Captcha's documentation) and
+ * SolveCaptcha (SolveCaptcha's documentation): one adapter, many providers that differ only in base URL and key.
  *
  *   submit  POST {baseUrl}/in.php   form-urlencoded, key + json=1 + the task's parameters
  *   poll    GET  {baseUrl}/res.php?key&action=get&id&json=1      (one id per call)
