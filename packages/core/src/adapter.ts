@@ -3,7 +3,7 @@
  * the upstream's request, and the upstream's answers into outcomes the task state machine
  * understands. Adapters do HTTP; the domain only sees these types.
  */
-import type { ProtocolName, Provider } from "./providers.ts";
+import type { Provider } from "./providers.ts";
 import type { Priority, TaskType, UnifiedTask } from "./task-types.ts";
 
 export type Solution =
@@ -48,18 +48,24 @@ export interface SubmitContext {
   priority: Priority;
 }
 
+/**
+ * One upstream protocol. Each lives in its own folder of packages/providers, which owns its
+ * protocol id and default pricing. What a protocol cannot do is absent, not stubbed.
+ */
 export interface ProviderAdapter {
-  readonly protocol: ProtocolName;
+  /** The protocol id providers name in the providers file (`"twocaptcha"`). */
+  readonly protocol: string;
   /** The task types this protocol can carry (docs/providers.md). */
   readonly taskTypes: readonly TaskType[];
-  /** false for synchronous protocols whose submit answers with the solution (acedata). */
-  readonly polls: boolean;
   submit(provider: Provider, task: UnifiedTask, context?: SubmitContext): Promise<SubmitOutcome>;
-  poll(provider: Provider, upstreamId: string, type: TaskType): Promise<PollOutcome>;
-  report(provider: Provider, upstreamId: string, correct: boolean): Promise<ReportOutcome>;
+  /** Absent for synchronous protocols, whose submit answers with the solution (acedata). */
+  poll?(provider: Provider, upstreamId: string, type: TaskType): Promise<PollOutcome>;
+  /** Absent for protocols that take no reports of wrong or right answers. */
+  report?(provider: Provider, upstreamId: string, correct: boolean): Promise<ReportOutcome>;
 }
 
-export type AdapterRegistry = Readonly<Record<ProtocolName, ProviderAdapter | undefined>>;
+/** The adapters by protocol id. */
+export type AdapterRegistry = Readonly<Record<string, ProviderAdapter | undefined>>;
 
 /** The solution as the public API shows it (docs/api.md "Results and tasks"). */
 export function solutionView(solution: Solution) {

@@ -103,7 +103,7 @@ async function submit(ctx: RouterContext, task: TaskRecord, base: TaskRecord): P
 
   // Failing over to a pricier provider takes the difference from the balance, atomically.
   const extra = Math.max(0, priceMicro - task.reservedMicro);
-  const waitSeconds = byDeadline(task, now, adapter.polls ? firstWaitSeconds(task.type) : SYNC_SUBMIT_RECHECK_SECONDS);
+  const waitSeconds = byDeadline(task, now, adapter.poll ? firstWaitSeconds(task.type) : SYNC_SUBMIT_RECHECK_SECONDS);
   const attempt: Attempt = { providerId: provider.id, state: "submitting", startedAt: now, polls: 0, retries: 0, priceMicro };
   const claim: TaskRecord = {
     ...withAttempt(task, attempt, true),
@@ -194,7 +194,7 @@ async function poll(ctx: RouterContext, task: TaskRecord, attempt: Attempt): Pro
   // Past the attempt's window (or a late message) one last result request is still made before
   // giving up, so an answer the upstream already has is never abandoned unasked.
   const windowOver = now >= attempt.startedAt + attemptWindowSeconds(task.type) * 1000;
-  if (!provider || !adapter || attempt.polls >= MAX_RESULT_REQUESTS) {
+  if (!provider || !adapter?.poll || attempt.polls >= MAX_RESULT_REQUESTS) {
     const reason = !provider ? "The provider is no longer configured" : `No answer after ${attempt.polls} result requests`;
     await attemptFailed(ctx, task, attempt, { fault: "unsolvable", code: "NO_ANSWER", message: reason }, "poll");
     return;

@@ -180,8 +180,8 @@ export async function reportTask(ctx: RouterContext, teamId: string, taskId: str
   let upstream: "recorded" | "not_supported" | "failed" = "not_supported";
   if (provider && attempt?.upstreamId) {
     const adapter = ctx.adapters[provider.protocol];
-    const outcome = adapter ? await adapter.report(provider, attempt.upstreamId, correct) : undefined;
-    upstream = outcome?.kind === "recorded" ? "recorded" : outcome?.error.code.endsWith("NOT_SUPPORTED") ? "not_supported" : "failed";
+    const outcome = adapter?.report ? await adapter.report(provider, attempt.upstreamId, correct) : undefined;
+    upstream = !outcome ? "not_supported" : outcome.kind === "recorded" ? "recorded" : "failed";
     if (outcome?.kind === "error") {
       ctx.logger.warn("upstream report not recorded", { task_id: taskId, provider: provider.id, code: outcome.error.code });
     }

@@ -40,7 +40,6 @@ import {
   type MoneyMove,
   type ObservationWindow,
   type PollOutcome,
-  type ProtocolName,
   type Provider,
   type ProviderAdapter,
   type ProviderObservation,
@@ -640,13 +639,21 @@ export class ScriptedAdapter implements ProviderAdapter {
   private defaults = new Map<string, { submit?: Answer<SubmitOutcome, [UnifiedTask]>; poll?: Answer<PollOutcome, [string]> }>();
   private ids = 0;
 
+  /** Present only for polling protocols, like a real adapter's. */
+  readonly poll?: (provider: Provider, upstreamId: string, type: TaskType) => Promise<PollOutcome>;
+  /** Present only for protocols that take reports. */
+  readonly report?: (provider: Provider, upstreamId: string, correct: boolean) => Promise<ReportOutcome>;
+
   constructor(
-    readonly protocol: ProtocolName,
-    readonly polls: boolean,
+    readonly protocol: string,
+    private readonly polls: boolean,
     private readonly clock: Clock,
     taskTypes?: readonly TaskType[],
+    reports = true,
   ) {
     this.taskTypes = taskTypes ?? ["HcaptchaImageTask", "RecaptchaV2Task", "RecaptchaV3Task", "TurnstileTask", "ImageToTextTask", "TextCaptchaTask", "CoordinatesTask"];
+    if (polls) this.poll = (provider, upstreamId, type) => this.answerPoll(provider, upstreamId, type);
+    if (reports) this.report = (provider, upstreamId, correct) => this.answerReport(provider, upstreamId, correct);
   }
 
   /** Queues answers for `providerId`'s next submits. */
@@ -685,7 +692,7 @@ export class ScriptedAdapter implements ProviderAdapter {
     return clone(outcome);
   }
 
-  async poll(provider: Provider, upstreamId: string, type: TaskType): Promise<PollOutcome> {
+  private async answerPoll(provider: Provider, upstreamId: string, type: TaskType): Promise<PollOutcome> {
     await tick();
     this.calls.push({ op: "poll", providerId: provider.id, at: this.clock.now(), upstreamId, type });
     const fallback: PollOutcome = { kind: "solved", solution: solutionFor(type) };
@@ -693,7 +700,7 @@ export class ScriptedAdapter implements ProviderAdapter {
     return clone(typeof answer === "function" ? await answer(upstreamId) : answer);
   }
 
-  async report(provider: Provider, upstreamId: string, correct: boolean): Promise<ReportOutcome> {
+  private async answerReport(provider: Provider, upstreamId: string, correct: boolean): Promise<ReportOutcome> {
     await tick();
     this.calls.push({ op: "report", providerId: provider.id, at: this.clock.now(), upstreamId, correct });
     const answer = this.reports.get(provider.id)?.shift() ?? { kind: "recorded" };
@@ -715,7 +722,7 @@ export const credits = (text: string): Micro => {
 
 export function provider(
   id: string,
-  protocol: ProtocolName,
+  protocol: string,
   tasks: Partial<Record<TaskType, { price: string; seconds: number; accuracy: number; prices?: Partial<Record<"speed" | "balanced" | "accuracy", string>> }>>,
   enabled = true,
 ): Provider {
@@ -775,7 +782,7 @@ export function createWorld(options: WorldOptions) {
   const adapters = {
     twocaptcha: new ScriptedAdapter("twocaptcha", true, clock),
     solverv2: new ScriptedAdapter("solverv2", true, clock),
-    acedata: new ScriptedAdapter("acedata", false, clock, ["HcaptchaImageTask"]),
+    acedata: new ScriptedAdapter("acedata", false, clock, ["HcaptchaImageTask"], false),
   };
   let ids = 0;
   const ctx: RouterContext = {

@@ -49,6 +49,12 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
   const sqs = settings.clients?.sqs ?? new SQSClient({ ...common, ...(settings.sqsEndpoint ? { endpoint: settings.sqsEndpoint } : {}) });
   const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   const clock = settings.clock ?? systemClock;
+  const adapters = settings.adapters ?? defaultAdapters;
+  for (const provider of settings.providers) {
+    if (!adapters[provider.protocol]) {
+      throw new Error(`providers file: provider "${provider.id}" names protocol "${provider.protocol}", which is not one of ${Object.keys(adapters).join(", ")}`);
+    }
+  }
   const ctx: RouterContext = {
     tasks: new DynamoTaskStore(db, settings.tableName),
     teams: new DynamoTeamStore(db, settings.tableName, () => clock.now()),
@@ -57,7 +63,7 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
     queue: new SqsWorkQueue(sqs, settings.queueUrl),
     callbacks: fetchCallbackSender(),
     providers: settings.providers,
-    adapters: settings.adapters ?? defaultAdapters,
+    adapters,
     clock,
     logger: settings.logger ?? jsonLogger,
     newId: () => ulid().toLowerCase(),

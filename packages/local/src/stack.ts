@@ -15,13 +15,13 @@ import {
   createTeam,
   generateApiKey,
   parseProvidersFile,
-  sandboxProviders,
   sweepOverdueTasks,
   type Logger,
   type Provider,
   type RouterContext,
 } from "@solver-router/core";
 import { BODY_TOO_LARGE, MAX_BODY_BYTES, createApi, createRuntime, createWorkerHandler, jsonLogger } from "@solver-router/functions";
+import { launchProviders } from "@solver-router/providers";
 import { startAcedataSandbox, startSolverv2Sandbox, startTwocaptchaSandbox } from "@solver-router/providers/sandbox";
 import { startFauxqs } from "fauxqs";
 import { ensureQueues, ensureTable } from "./bootstrap.ts";
@@ -85,7 +85,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ]);
       Object.assign(sandboxes, { twocaptcha, solvecaptcha, acedata, solverv2 });
       stops.push(() => twocaptcha.close(), () => solvecaptcha.close(), () => acedata.close(), () => solverv2.close());
-      providers = sandboxProviders(
+      providers = launchProviders(
         { twocaptcha: twocaptcha.url, solvecaptcha: solvecaptcha.url, acedata: acedata.url, solverv2: solverv2.url },
         { twocaptcha: sandboxKey, acedata: sandboxKey, solverv2: sandboxKey },
       );

@@ -13,10 +13,8 @@
  *   200 without a usable box → unsolvable (not charged; the next provider may solve it)
  */
 import type {
-  PollOutcome,
   Provider,
   ProviderAdapter,
-  ReportOutcome,
   SubmitContext,
   SubmitOutcome,
   TaskType,
@@ -70,7 +68,7 @@ const ERROR_CODES: Record<string, Pick<UpstreamError, "fault" | "waitSeconds">> 
 
 const TASK_TYPES = ["HcaptchaImageTask"] as const satisfies readonly TaskType[];
 
-export function createAcedataAdapter(opts: AcedataAdapterOptions = {}): ProviderAdapter {
+export function createAcedataAdapter(opts: AcedataAdapterOptions = {}) {
   const fetchFn: FetchFn = opts.fetch ?? globalFetch;
   const timeoutMs = opts.timeoutMs ?? ACEDATA_DEFAULT_TIMEOUT_MS;
   const bottomLeft = opts.boxOrigin === "bottom-left";
@@ -116,22 +114,12 @@ export function createAcedataAdapter(opts: AcedataAdapterOptions = {}): Provider
   return {
     protocol: "acedata",
     taskTypes: TASK_TYPES,
-    polls: false,
     submit,
-    async poll(provider: Provider): Promise<PollOutcome> {
-      return failure("bad_request", "NOT_SUPPORTED", `${provider.id} (AceData) answers when the task is submitted; there is nothing to poll.`);
-    },
-    async report(provider: Provider): Promise<ReportOutcome> {
-      return failure(
-        "bad_request",
-        "REPORT_NOT_SUPPORTED",
-        `${provider.id} (AceData) has no way to report an answer as correct or incorrect; nothing was sent upstream.`,
-      );
-    },
-  };
+    // No poll (the submit is the solve) and no report (AceData takes none).
+  } satisfies ProviderAdapter;
 }
 
-export const acedataAdapter: ProviderAdapter = createAcedataAdapter();
+export const acedataAdapter = createAcedataAdapter();
 
 function interpret(answer: HttpAnswer, provider: Provider, who: string, imageHeight: number | undefined): SubmitOutcome {
   const { status, json } = answer;

@@ -39,7 +39,7 @@ const MAX_ANSWER_CHARS = 1_000_000;
 
 type Exchange = { ok: true; answer: Answer } | { ok: false; error: UpstreamError };
 
-export function createTwocaptchaAdapter(options: TwocaptchaAdapterOptions = {}): ProviderAdapter {
+export function createTwocaptchaAdapter(options: TwocaptchaAdapterOptions = {}) {
   const timeoutMs = options.timeoutMs ?? TWOCAPTCHA_TIMEOUT_MS;
   const fetchFn: FetchFn = options.fetch ?? globalFetch;
 
@@ -64,7 +64,6 @@ export function createTwocaptchaAdapter(options: TwocaptchaAdapterOptions = {}):
   return {
     protocol: "twocaptcha",
     taskTypes: TASK_TYPES,
-    polls: true,
 
     async submit(provider: Provider, task: UnifiedTask): Promise<SubmitOutcome> {
       const form = new URLSearchParams([["key", provider.apiKey], ...submitParams(task), ["json", "1"]]);
@@ -119,10 +118,10 @@ export function createTwocaptchaAdapter(options: TwocaptchaAdapterOptions = {}):
       if (answer.kind === "error") return { kind: "error", error: redact(classifyErrorCode(answer.code), provider.apiKey) };
       return { kind: "error", error: unparseableAnswer(200) };
     },
-  };
+  } satisfies ProviderAdapter;
 }
 
-export const twocaptchaAdapter: ProviderAdapter = createTwocaptchaAdapter();
+export const twocaptchaAdapter = createTwocaptchaAdapter();
 
 /** Belt and braces: no message or code ever carries the provider's key. */
 function redact(error: UpstreamError, apiKey: string): UpstreamError {

@@ -1,11 +1,11 @@
 /**
  * The benchmark's world: the task mix, the four launch providers as the router is configured
- * with them (default-pricing.ts, the providers' published prices and speeds), and each provider's hidden
+ * with them (each protocol folder's pricing.ts in packages/providers, the providers' published prices and speeds), and each provider's hidden
  * "true" behaviour, which the router never sees and which differs from the tables in places.
  */
-import { sandboxProviders } from "../src/default-pricing.ts";
-import type { Provider } from "../src/providers.ts";
-import type { TaskType } from "../src/task-types.ts";
+import { launchProviders } from "@solver-router/providers";
+import type { Provider } from "@solver-router/core";
+import type { TaskType } from "@solver-router/core";
 
 /** Share of each task type in the traffic. */
 export const TASK_MIX: readonly [TaskType, number][] = [
@@ -21,7 +21,7 @@ export const TASK_MIX: readonly [TaskType, number][] = [
 /** The providers exactly as the router is configured with them (URLs and keys unused here). */
 export function benchmarkProviders(): Provider[] {
   const url = "http://sim.invalid";
-  return sandboxProviders({ twocaptcha: url, solvecaptcha: url, acedata: url, solverv2: url }, { twocaptcha: "sim", acedata: "sim", solverv2: "sim" });
+  return launchProviders({ twocaptcha: url, solvecaptcha: url, acedata: url, solverv2: url }, { twocaptcha: "sim", acedata: "sim", solverv2: "sim" });
 }
 
 /** How a provider really behaves on one task type (hidden from the router). */

@@ -8,10 +8,10 @@
  * --bucket-minutes change the observation window (observations.ts) for experiments; --buckets 0
  * counts every observation since the start (the lifetime counters the router had before).
  */
-import { microToCreditsString } from "../src/money.ts";
-import { OBSERVATION_WINDOW, type ObservationWindow } from "../src/observations.ts";
-import { priceAt, type Provider } from "../src/providers.ts";
-import { PRIORITIES, TASK_TYPES, type Priority, type TaskType } from "../src/task-types.ts";
+import { microToCreditsString } from "@solver-router/core";
+import { OBSERVATION_WINDOW, type ObservationWindow } from "@solver-router/core";
+import { priceAt, type Provider } from "@solver-router/core";
+import { PRIORITIES, TASK_TYPES, type Priority, type TaskType } from "@solver-router/core";
 import { credits, figures, mixWeighted, ofTypes, pct, secs, table, type Figures } from "./metrics.ts";
 import { benchmarkProviders, SCENARIO, TASK_MIX, TRUTH, type Scenario } from "./scenario.ts";
 import { generateTasks, simulate, timelineOf, type SimTask, type TaskOutcome } from "./simulator.ts";

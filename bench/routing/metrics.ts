@@ -9,8 +9,8 @@
  *                   (per-type figures do not mix answered rates into the comparison: a run that
  *                   answers more of the dearer types would otherwise look dearer per answer)
  */
-import { MICRO_PER_CREDIT } from "../src/money.ts";
-import type { TaskType } from "../src/task-types.ts";
+import { MICRO_PER_CREDIT } from "@solver-router/core";
+import type { TaskType } from "@solver-router/core";
 import type { TaskOutcome } from "./simulator.ts";
 
 export interface Figures {

@@ -23,12 +23,12 @@
  * The providers' behaviour is the hidden truth of scenario.ts, drawn from keyed randomness so
  * that every run sees the same luck for the same task on the same provider.
  */
-import type { Micro } from "../src/money.ts";
-import { OBSERVATION_WINDOW, ObservationBuckets, windowStartOf, type ObservationWindow } from "../src/observations.ts";
-import type { ProviderState } from "../src/ports.ts";
-import type { Provider } from "../src/providers.ts";
-import { route } from "../src/routing.ts";
-import { MAX_TRANSIENT_ERRORS, TRANSIENT_COOLDOWN_SECONDS } from "../src/task-processor.ts";
+import type { Micro } from "@solver-router/core";
+import { OBSERVATION_WINDOW, ObservationBuckets, windowStartOf, type ObservationWindow } from "@solver-router/core";
+import type { ProviderState } from "@solver-router/core";
+import type { Provider } from "@solver-router/core";
+import { route } from "@solver-router/core";
+import { MAX_TRANSIENT_ERRORS, TRANSIENT_COOLDOWN_SECONDS } from "@solver-router/core";
 import {
   attemptWindowSeconds,
   firstWaitSeconds,
@@ -37,8 +37,8 @@ import {
   nextPollDelaySeconds,
   POLL_INTERVAL_SECONDS,
   taskDeadlineSeconds,
-} from "../src/schedule.ts";
-import type { Priority, TaskType } from "../src/task-types.ts";
+} from "@solver-router/core";
+import type { Priority, TaskType } from "@solver-router/core";
 import { exponential, keyed, logNormal, mulberry32, mix, stringKey } from "./prng.ts";
 import { TASK_MIX, TRUTH, type Scenario, type TrueBehaviour } from "./scenario.ts";
 
