@@ -6,9 +6,10 @@
 export const WORKER_TIMEOUT_SECONDS = 60;
 
 /**
- * How long Lambda may gather messages before invoking the worker. One second lets poll messages
- * that fall due together share one upstream call (`res.php?action=get&ids=`) at the cost of at
- * most one second of latency.
+ * How long Lambda may gather messages before invoking the worker: one second lets messages that
+ * fall due together arrive in one invocation, at the cost of at most one second of latency.
+ * Today each poll is still its own result request upstream (one `res.php?action=get&id=` per
+ * captcha); the protocol's batched `ids=` form is not used yet.
  */
 export const WORKER_BATCH_WINDOW_SECONDS = 1;
 

@@ -12,8 +12,7 @@ export const worker = workQueue.subscribe(
   {
     batch: {
       // Up to ten messages per invocation: few enough that a batch of upstream submits and
-      // result checks fits the 60-second timeout, and polls for one provider within it share
-      // one upstream call.
+      // result checks (each its own upstream request today) fits the 60-second timeout.
       size: 10,
       window: `${WORKER_BATCH_WINDOW_SECONDS} seconds`,
       // The handler returns `batchItemFailures`: only the failed messages come back, so one bad

@@ -10,8 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TaskType } from "@solver-router/core";
 import type { TwocaptchaRecordedRequest, TwocaptchaSandbox } from "@solver-router/providers/sandbox";
-// The SQS client is a dependency of @solver-router/local, not of the workspace root: import it from there.
-import { SendMessageCommand, SQSClient } from "../../packages/local/node_modules/@aws-sdk/client-sqs";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 export {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -19,8 +18,7 @@ export {
   ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
-  type Message as SqsMessage,
-} from "../../packages/local/node_modules/@aws-sdk/client-sqs";
+} from "@aws-sdk/client-sqs";
 
 export type { LocalStack };
 
