@@ -3,8 +3,9 @@
  * the real routing policy
  * against simulated providers with the providers' published prices and speeds and a hidden true behaviour,
  * one of which degrades midway and another has a short outage; compared, per priority, with
- * sending every task to one provider alone. Deterministic for a seed. See simulator.ts for the
- * lifecycle rules and scenario.ts for the providers' hidden behaviour. --buckets and
+ * sending every task to one provider alone. Deterministic for a seed. simulator.ts runs the real
+ * worker against simulated upstreams; scenario.ts holds the providers' hidden behaviour. Exits
+ * 1 when the acceptance bar is not met, or when a run breaks the money rules. --buckets and
  * --bucket-minutes change the observation window (observations.ts) for experiments; --buckets 0
  * counts every observation since the start (the lifetime counters the router had before).
  */
@@ -58,27 +59,30 @@ interface Run {
   outcomes: TaskOutcome[];
 }
 
-function runPriority(
+/** Money rules broken in any run (must stay empty). */
+const violations: string[] = [];
+
+async function runPriority(
   seed: number,
   scenario: Scenario,
   tasks: readonly SimTask[],
   providers: readonly Provider[],
   priority: Priority,
   observationWindow: ObservationWindow,
-): { router: Run; alone: Run[] } {
+): Promise<{ router: Run; alone: Run[] }> {
   const all = new Set(TASK_TYPES);
   const timeline = timelineOf(tasks, scenario);
-  const router: Run = {
-    name: "router",
-    types: all,
-    outcomes: simulate({ seed, providers, tasks, priority, scenario, timeline, explorationShare: EXPLORATION_SHARE, observationWindow }).outcomes,
-  };
-  const alone = providers.map((provider): Run => {
+  const routed = await simulate({ seed, providers, tasks, priority, scenario, timeline, explorationShare: EXPLORATION_SHARE, observationWindow });
+  violations.push(...routed.violations);
+  const router: Run = { name: "router", types: all, outcomes: routed.outcomes };
+  const alone: Run[] = [];
+  for (const provider of providers) {
     const types = new Set(Object.keys(provider.tasks) as TaskType[]);
     const served = tasks.filter((t) => types.has(t.type));
-    const outcomes = simulate({ seed, providers: [provider], tasks: served, priority, scenario, timeline, explorationShare: 0, observationWindow }).outcomes;
-    return { name: provider.id, types, outcomes };
-  });
+    const run = await simulate({ seed, providers: [provider], tasks: served, priority, scenario, timeline, explorationShare: 0, observationWindow });
+    violations.push(...run.violations);
+    alone.push({ name: provider.id, types, outcomes: run.outcomes });
+  }
   return { router, alone };
 }
 
@@ -100,7 +104,7 @@ const scenarioFor = (count: number): Scenario => ({
   outage: { ...SCENARIO.outage, afterTask: Math.min(SCENARIO.outage.afterTask, Math.floor((count * 3) / 4)) },
 });
 
-function main() {
+async function main() {
   let args: Args;
   try {
     args = parseArgs(process.argv.slice(2));
@@ -146,7 +150,7 @@ function main() {
   const verdicts: { provider: string; ok: boolean; text: string; alone: number; aloneAnswered: number; router: number; routerAnswered: number }[] = [];
   let balancedRouter: (Figures & { weighted: number }) | undefined;
   for (const priority of PRIORITIES) {
-    const { router, alone } = runPriority(seed, scenario, tasks, providers, priority, window);
+    const { router, alone } = await runPriority(seed, scenario, tasks, providers, priority, window);
     const r = figures(router.outcomes);
     const rWeighted = mixWeighted(router.outcomes, TASK_MIX, router.types);
     if (priority === "balanced") balancedRouter = { ...r, weighted: rWeighted };
@@ -210,6 +214,8 @@ function main() {
       `The acceptance bar (cheaper per right answer than every provider alone at an equal or better answered rate) ${pass ? "is met" : `is NOT met (${verdicts.filter((v) => !v.ok).map((v) => v.provider).join(", ")})`}. ` +
       `(${seconds} s)`,
   );
+  if (violations.length) console.log(`\nMoney rules broken: ${violations.slice(0, 5).join("; ")}`);
+  if (!pass || violations.length) process.exitCode = 1;
 }
 
 const short = (type: TaskType) => type.replace(/Task$/, "");
@@ -227,4 +233,4 @@ function shares(outcomes: readonly TaskOutcome[]): string {
   return table(rows);
 }
 
-main();
+await main();

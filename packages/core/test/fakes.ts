@@ -269,6 +269,8 @@ export class FakeTaskStore implements TaskStore {
   /** Called after every write that landed (invariant checks). */
   onWrite?: () => void;
   private crashes: CrashRule[] = [];
+  /** Ids of the tasks not yet completed or failed. */
+  private readonly open = new Set<string>();
 
   constructor(private readonly teams: FakeTeamStore) {}
 
@@ -307,6 +309,7 @@ export class FakeTaskStore implements TaskStore {
     }
     this.teams.applyMoney(task.teamId, { reserveMicro: task.reservedMicro }, monthOfMs(task.createdAt));
     this.tasks.set(task.taskId, clone(task));
+    if (!isFinished(task.status)) this.open.add(task.taskId);
     this.payloads.set(task.taskId, clone(payload));
     if (task.idempotencyKey) this.idempotency.set(`${task.teamId}#${task.idempotencyKey}`, task.taskId);
     this.onWrite?.();
@@ -365,6 +368,7 @@ export class FakeTaskStore implements TaskStore {
     if (money && !this.teams.applyMoney(next.teamId, money, month, true)) return "insufficient_credits";
     if (money) this.teams.applyMoney(next.teamId, money, month);
     this.tasks.set(next.taskId, clone(next));
+    if (isFinished(next.status)) this.open.delete(next.taskId);
     if (usage) this.usage.push(clone(usage));
     if (usage && usage.chargedMicro !== 0) {
       this.teams.lines.push({
@@ -392,6 +396,10 @@ export class FakeTaskStore implements TaskStore {
       .sort((a, b) => a.dueAt - b.dueAt || a.taskId.localeCompare(b.taskId))
       .slice(0, limit)
       .map(clone);
+  }
+
+  hasUnfinished(): boolean {
+    return this.open.size > 0;
   }
 
   unfinished(): TaskRecord[] {
@@ -767,6 +775,10 @@ export interface WorldOptions {
   explorationShare?: number;
   random?: () => number;
   logger?: Logger;
+  /** The provider state's observation window (default: the store's, OBSERVATION_WINDOW). */
+  observationWindow?: ObservationWindow;
+  /** Adapters to use instead of the scripted ones (which `adapters` still holds, unused). */
+  adapters?: AdapterRegistry;
 }
 
 export type World = ReturnType<typeof createWorld>;
@@ -776,7 +788,7 @@ export function createWorld(options: WorldOptions) {
   const teams = new FakeTeamStore(clock);
   const tasks = new FakeTaskStore(teams);
   const usage = new FakeUsageStore(tasks);
-  const providerStates = new FakeProviderStateStore(clock);
+  const providerStates = new FakeProviderStateStore(clock, options.observationWindow);
   const queue = new FakeWorkQueue(clock);
   const callbacks = new FakeCallbackSender(clock);
   const adapters = {
@@ -793,7 +805,7 @@ export function createWorld(options: WorldOptions) {
     queue,
     callbacks,
     providers: options.providers,
-    adapters: adapters satisfies AdapterRegistry,
+    adapters: options.adapters ?? (adapters satisfies AdapterRegistry),
     clock,
     logger: options.logger ?? silentLogger,
     newId: () => `task-${String(++ids).padStart(4, "0")}`,
@@ -884,6 +896,8 @@ export class QueueRunner {
   readonly deadLetters: QueuedMessage[] = [];
   readonly sweeps: { at: number; requeued: number }[] = [];
   afterDelivery?: () => void;
+  /** Runs each delivery inside a context of the caller's (the routing benchmark times synchronous upstream calls with it). */
+  deliveryContext?: (deliver: () => Promise<void>) => Promise<void>;
   private nextSweepAt: number;
 
   constructor(
@@ -901,7 +915,7 @@ export class QueueRunner {
     for (;;) {
       if (options.until?.()) return;
       const next = this.queue.nextDue();
-      const openTasks = this.tasks.unfinished().length > 0;
+      const openTasks = this.tasks.hasUnfinished();
       if (next === undefined && !(sweep && openTasks)) return;
       const sweepAt = sweep ? this.nextSweepAt : Infinity;
       const at = Math.min(next ?? Infinity, sweepAt);
@@ -942,8 +956,10 @@ export class QueueRunner {
   }
 
   private handle(message: WorkMessage): Promise<void> {
-    return message.kind === "task"
-      ? handleTaskMessage(this.ctx, message.task_id, message.step, message.early)
-      : handleCallbackMessage(this.ctx, message.task_id, message.attempt);
+    const deliver = () =>
+      message.kind === "task"
+        ? handleTaskMessage(this.ctx, message.task_id, message.step, message.early)
+        : handleCallbackMessage(this.ctx, message.task_id, message.attempt);
+    return this.deliveryContext ? this.deliveryContext(deliver) : deliver();
   }
 }
