@@ -92,6 +92,7 @@ const row = (name: string, f: Figures, weighted: number): string[] => [
   pct(f.answeredRate),
   pct(f.rightRate),
   credits(f.costPerRight),
+  credits(f.netCostPerRight),
   credits(weighted),
   secs(f.p50),
   secs(f.p95),
@@ -141,7 +142,8 @@ async function main() {
   console.log(
     "\nDefinitions: answered = tasks with an answer / tasks; right = tasks with a right answer / tasks;\n" +
       "credits/right = credits charged / right answers (= cost per solved task; failed attempts are not charged,\n" +
-      "wrong answers are); mix-weighted = each type's credits/right averaged with the task mix's shares (so that\n" +
+      "wrong answers are, when answered); after refunds = the same once reported wrong answers the upstream\n" +
+      "refunds (twocaptcha's reportbad) are given back; mix-weighted = each type's credits/right averaged with the task mix's shares (so that\n" +
       "answering more of the dear types does not count against a run); p50/p95 = seconds from arrival to answer.\n" +
       "A provider alone gets every task of the types it serves (same luck, same failure handling, no failover);\n" +
       "its row and the router's row under it cover only those types.",
@@ -154,7 +156,7 @@ async function main() {
     const r = figures(router.outcomes);
     const rWeighted = mixWeighted(router.outcomes, TASK_MIX, router.types);
     if (priority === "balanced") balancedRouter = { ...r, weighted: rWeighted };
-    const header = ["", "tasks", "answered", "right", "credits/right", "mix-weighted", "p50 s", "p95 s"];
+    const header = ["", "tasks", "answered", "right", "credits/right", "after refunds", "mix-weighted", "p50 s", "p95 s"];
     const rows: string[][] = [header, row("router, all types", r, rWeighted)];
     for (const run of alone) {
       const scope = run.types.size === TASK_TYPES.length ? "all types" : [...run.types].map(short).join("+");
@@ -176,7 +178,8 @@ async function main() {
           routerAnswered: same.answeredRate,
           text:
             `${run.name}: router ${credits(sameWeighted)} vs ${credits(aWeighted)} mix-weighted credits/right ` +
-            `(overall ratio ${credits(same.costPerRight)} vs ${credits(a.costPerRight)}${rawOk ? "" : ", higher"}), ` +
+            `(overall ratio ${credits(same.costPerRight)} vs ${credits(a.costPerRight)}${rawOk ? "" : ", higher"}; ` +
+            `after refunds ${credits(same.netCostPerRight)} vs ${credits(a.netCostPerRight)}), ` +
             `answered ${pct(same.answeredRate)} vs ${pct(a.answeredRate)} → ${ok ? "PASS" : "FAIL"}`,
         });
       }

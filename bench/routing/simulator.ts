@@ -63,7 +63,10 @@ export interface TaskOutcome {
   type: TaskType;
   status: "completed" | "failed";
   correct: boolean;
+  /** What the task was charged when answered (wrong answers included). */
   chargedMicro: Micro;
+  /** Given back after a reportbad the upstream recorded (twocaptcha refunds wrong answers it accepts a report for). */
+  refundedMicro: Micro;
   /** Arrival to answer (or to failure). */
   elapsedMs: number;
   /** The provider whose answer was returned. */
@@ -271,6 +274,7 @@ export async function simulate(input: SimulationInput): Promise<SimulationResult
         status: "failed",
         correct: false,
         chargedMicro: 0,
+        refundedMicro: 0,
         elapsedMs: 0,
         attempts: 0,
         error: String(error),
@@ -289,7 +293,8 @@ export async function simulate(input: SimulationInput): Promise<SimulationResult
       type: sim.type,
       status: task.status === "completed" ? "completed" : "failed",
       correct: task.status === "completed" && captcha?.correct === true,
-      chargedMicro: (task.chargedMicro ?? 0) as Micro,
+      chargedMicro: ((task.chargedMicro ?? 0) + (task.refundedMicro ?? 0)) as Micro,
+      refundedMicro: (task.refundedMicro ?? 0) as Micro,
       elapsedMs: (task.completedAt ?? task.createdAt) - task.createdAt,
       ...(solved ? { servedBy: solved.providerId } : {}),
       plannedBy: task.attempts[0]?.providerId ?? task.routing.providerId,

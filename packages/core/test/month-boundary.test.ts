@@ -44,7 +44,7 @@ describe("crossing a UTC month boundary", () => {
     expect(await w.teams.monthUsed(team.teamId, "2025-02")).toBe(credits("0.1"));
 
     const report = await usageReport(w.ctx, { from: "2025-01-31", to: "2025-02-01", group_by: "day" }, { teamId: team.teamId });
-    expect(report.rows.map((r) => [r.day, r.tasks, r.completed, r.credits_used])).toEqual([
+    expect((report.rows as Record<string, unknown>[]).map((r) => [r.day, r.tasks, r.completed, r.credits_used])).toEqual([
       ["2025-01-31", 2, 2, 0.2],
       ["2025-02-01", 1, 1, 0.1],
     ]);
