@@ -27,17 +27,15 @@ import {
  * The first result request's wait per sandbox kind, from the router's schedule (schedule.ts):
  * 5 s for image kinds, 15-20 s for token kinds (docs/providers.md; checked below).
  */
-const KIND_TYPE: Record<TwocaptchaSandboxKind, TaskType> = {
-  normal: "ImageToTextTask",
-  text: "TextCaptchaTask",
-  coordinates: "CoordinatesTask",
-  recaptcha_v2: "RecaptchaV2Task",
-  recaptcha_v3: "RecaptchaV3Task",
-  turnstile: "TurnstileTask",
+/** The first wait before a result request, per kind (docs/providers.md "Waits and limits"), written out. */
+const FIRST_WAIT_SECONDS: Record<TwocaptchaSandboxKind, number> = {
+  normal: 5,
+  text: 5,
+  coordinates: 5,
+  recaptcha_v2: 20,
+  recaptcha_v3: 20,
+  turnstile: 15,
 };
-const FIRST_WAIT_SECONDS = Object.fromEntries(
-  Object.entries(KIND_TYPE).map(([kind, type]) => [kind, firstWaitSeconds(type)]),
-) as Record<TwocaptchaSandboxKind, number>;
 /** The sandbox timestamps with Date.now(); the router's SQS delay is whole seconds. Slack only this way. */
 const CLOCK_SLACK_MS = 50;
 const MAX_RESULT_REQUESTS = 20;
