@@ -12,6 +12,3 @@ export const defaultAdapters: AdapterRegistry = Object.fromEntries(
 );
 
 export { launchProviders } from "./launch-providers.ts";
-export { createTwocaptchaAdapter, twocaptchaAdapter } from "./twocaptcha/adapter.ts";
-export { createAcedataAdapter, acedataAdapter } from "./acedata/adapter.ts";
-export { createSolverv2Adapter, solverv2Adapter, fetchSolverv2Pricing } from "./solverv2/adapter.ts";
