@@ -1,6 +1,6 @@
 // Lint runs as part of `pnpm test`. sst.config.ts and infra/ are written against SST's
-// generated platform types, which cannot be generated on machines without internet
-// (STACK.md), so they are linted without type information like any other file.
+// generated platform types, which `sst install` fetches from the internet (not available
+// on the development machines), so they are linted without type information like any other file.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 

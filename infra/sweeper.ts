@@ -1,6 +1,6 @@
 // The sweeper: every minute, finds unfinished tasks whose next step is overdue (the "open"
-// index) and re-enqueues or fails them, so every task ends before its deadline even if a message
-// was lost or dead-lettered.
+// index) and re-enqueues their current step, so a task whose message was lost or dead-lettered
+// is carried on by the worker (which ends it by its deadline) rather than stranded.
 // Options: https://sst.dev/docs/component/aws/cron
 import { routerFunction } from "./functions";
 

@@ -1,5 +1,5 @@
 /**
- * Issue 2, "must show": credits over real HTTP. A short balance is refused with API.md's exact
+ * Issue 2, "must show": credits over real HTTP. A short balance is refused with docs/api.md's exact
  * 402 and changes nothing; parallel submits cannot overshoot a balance; Idempotency-Key charges
  * once; failed tasks (unsolvable on the only provider, or a bad request) release everything.
  * Money is compared as integer micro-credits.

@@ -1,6 +1,6 @@
 /**
  * Issue 2, "must show": teams are isolated (another team's task is a 404, never a 403), every
- * malformed request gets API.md's 4xx with a `detail` naming what was wrong and changes no
+ * malformed request gets docs/api.md's 4xx with a `detail` naming what was wrong and changes no
  * state, no request — however odd — gets a 5xx, and the public routes behave as documented
  * (OpenAPI document, health, pricing without auth, list order and paging, delete).
  */
@@ -467,7 +467,7 @@ describe("isolation between teams, request errors, fuzzing and the public routes
     expect({ ...after, inPhp: 0 }).toEqual({ ...before, inPhp: 0 });
   });
 
-  it("GET /v2/openapi.json lists every route of API.md", async () => {
+  it("GET /v2/openapi.json lists every route of docs/api.md", async () => {
     const { status, body } = await teamA.api.request("GET", "/v2/openapi.json", { key: null });
     expect(status).toBe(200);
     expect(body.openapi).toMatch(/^3\./);

@@ -12,7 +12,7 @@
 import { createRuntime, type Runtime } from "@solver-router/functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // The DynamoDB client is a dependency of @solver-router/functions, not of the workspace root: import it from there.
-import { QueryCommand } from "../../packages/functions/node_modules/@aws-sdk/client-dynamodb";
+import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import { startStack, type LocalStack } from "./support.ts";
 
 const MINUTE = 60_000;

@@ -1,7 +1,7 @@
 /**
  * Issue 3, routing and failover end to end: four upstreams started here (two `twocaptcha`
  * sandboxes as "2captcha" and "solvecaptcha", one acedata, one solverv2) configured through a
- * providers file (API.md's format, with solverv2's per-priority `prices`), the whole local
+ * providers file (docs/api.md's format, with solverv2's per-priority `prices`), the whole local
  * stack, real HTTP.
  *
  *  - routing: balanced takes the cheapest of equal accuracy, speed the fastest, accuracy the

@@ -10,8 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TaskType } from "@solver-router/core";
 import type { TwocaptchaRecordedRequest, TwocaptchaSandbox } from "@solver-router/sandbox";
-// The SQS client is a dependency of @solver-router/local, not of the workspace root: import it from there.
-import { SendMessageCommand, SQSClient } from "../../packages/local/node_modules/@aws-sdk/client-sqs";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 export {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -19,8 +18,7 @@ export {
   ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
-  type Message as SqsMessage,
-} from "../../packages/local/node_modules/@aws-sdk/client-sqs";
+} from "@aws-sdk/client-sqs";
 
 export type { LocalStack };
 
@@ -95,12 +93,12 @@ export interface TaskPriceEntry {
   accuracy: number;
 }
 
-/** One entry of API.md's providers file for a `twocaptcha` upstream (e.g. a sandbox). */
+/** One entry of docs/api.md's providers file for a `twocaptcha` upstream (e.g. a sandbox). */
 export function twocaptchaProviderEntry(id: string, baseUrl: string, apiKey: string, tasks: Partial<Record<TaskType, TaskPriceEntry>>) {
   return { id, protocol: "twocaptcha", base_url: baseUrl, api_key: apiKey, enabled: true, tasks };
 }
 
-/** Writes `{"providers": [...]}` (API.md's format) to a new temp dir; returns the file's path. */
+/** Writes `{"providers": [...]}` (docs/api.md's format) to a new temp dir; returns the file's path. */
 export async function writeProvidersFile(providers: unknown[]): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "solver-router-e2e-"));
   const file = join(dir, "providers.json");

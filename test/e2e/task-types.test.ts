@@ -1,9 +1,9 @@
 /**
- * Issue 2, "must show": every task type of API.md, through its typed path and through
+ * Issue 2, "must show": every task type of docs/api.md, through its typed path and through
  * POST /v2/solver/task with `type`, with its optional fields, solved end to end over real HTTP
  * by two `twocaptcha` providers (2captcha, solvecaptcha) configured in a providers file and
  * pointing at one sandbox started here. The sandbox's records prove what went upstream
- * (seed 004's in.php parameters, json=1) and when (first result request only after the
+ * (2Captcha's documented in.php parameters, json=1) and when (first result request only after the
  * schedule's first wait; never more than 20 result requests per captcha).
  */
 import { firstWaitSeconds, generateApiKey, type TaskType } from "@solver-router/core";
@@ -25,19 +25,17 @@ import {
 
 /**
  * The first result request's wait per sandbox kind, from the router's schedule (schedule.ts):
- * 5 s for image kinds, 15-20 s for token kinds (DESIGN.md; checked below).
+ * 5 s for image kinds, 15-20 s for token kinds (docs/providers.md; checked below).
  */
-const KIND_TYPE: Record<TwocaptchaSandboxKind, TaskType> = {
-  normal: "ImageToTextTask",
-  text: "TextCaptchaTask",
-  coordinates: "CoordinatesTask",
-  recaptcha_v2: "RecaptchaV2Task",
-  recaptcha_v3: "RecaptchaV3Task",
-  turnstile: "TurnstileTask",
+/** The first wait before a result request, per kind (docs/providers.md "Waits and limits"), written out. */
+const FIRST_WAIT_SECONDS: Record<TwocaptchaSandboxKind, number> = {
+  normal: 5,
+  text: 5,
+  coordinates: 5,
+  recaptcha_v2: 20,
+  recaptcha_v3: 20,
+  turnstile: 15,
 };
-const FIRST_WAIT_SECONDS = Object.fromEntries(
-  Object.entries(KIND_TYPE).map(([kind, type]) => [kind, firstWaitSeconds(type)]),
-) as Record<TwocaptchaSandboxKind, number>;
 /** The sandbox timestamps with Date.now(); the router's SQS delay is whole seconds. Slack only this way. */
 const CLOCK_SLACK_MS = 50;
 const MAX_RESULT_REQUESTS = 20;
@@ -184,7 +182,7 @@ function caseFor(type: TaskType, via: Via): Case {
         notUpstream: ["coordinatescaptcha", "phrase", "calc"],
       };
     case "TextCaptchaTask":
-      // 0-2 goes as `language`, a language code as `lang` (seed 004 "Text Captcha").
+      // 0-2 goes as `language`, a language code as `lang` (2Captcha's documentation "Text Captcha").
       return {
         type, via, marker, kind: "text", markerParam: "textcaptcha",
         body: { question: `If tomorrow is Saturday, what day is today? ${marker}`, language: via === "typed" ? 2 : "en", ...priority },
@@ -254,7 +252,7 @@ describe("every task type, typed path and POST /v2/solver/task, through two twoc
     (_name, c) => {
       const expectedProvider = c.via === "typed" ? "2captcha" : "solvecaptcha";
 
-      it("is accepted with API.md's submit answer", () => {
+      it("is accepted with docs/api.md's submit answer", () => {
         const { submitted } = outcomes.get(c.marker)!;
         expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
         expect(submitted.body).toEqual({
@@ -335,7 +333,7 @@ describe("every task type, typed path and POST /v2/solver/task, through two twoc
     },
   );
 
-  it("the schedule's first waits are DESIGN.md's: 5 s for image tasks, 15-20 s for token tasks", () => {
+  it("the schedule's first waits are those of docs/providers.md: 5 s for image tasks, 15-20 s for token tasks", () => {
     for (const type of ["HcaptchaImageTask", "ImageToTextTask", "TextCaptchaTask", "CoordinatesTask"] as const) expect(firstWaitSeconds(type)).toBe(5);
     for (const type of ["RecaptchaV2Task", "RecaptchaV3Task", "TurnstileTask"] as const) {
       expect(firstWaitSeconds(type)).toBeGreaterThanOrEqual(15);

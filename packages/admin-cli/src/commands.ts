@@ -1,5 +1,5 @@
 /**
- * The admin CLI's commands over the admin HTTP API (API.md, "Administration"), and `runCli`,
+ * The admin CLI's commands over the admin HTTP API (docs/api.md, "Administration"), and `runCli`,
  * which parses a command line (node's util.parseArgs), runs one command and returns the exit
  * code: 0 ok, 1 the API (or the network) failed — its detail is printed —, 2 the command line
  * is wrong — the usage is printed.

@@ -3,7 +3,7 @@
  * the upstream's request, and the upstream's answers into outcomes the task state machine
  * understands. Adapters do HTTP; the domain only sees these types.
  */
-import type { ProtocolName, Provider } from "./providers.ts";
+import type { Provider } from "./providers.ts";
 import type { Priority, TaskType, UnifiedTask } from "./task-types.ts";
 
 export type Solution =
@@ -12,7 +12,7 @@ export type Solution =
   | { kind: "coordinates"; coordinates: { x: number; y: number }[] };
 
 /**
- * How the router reacts to an upstream error (DESIGN.md "Rules from the upstream documents"):
+ * How the router reacts to an upstream error (docs/providers.md "How the router reacts to an upstream error"):
  *  - retry:       transient (no slot, 5xx page, unparseable answer, timeout): ask again later.
  *  - cooldown:    the provider cannot serve anyone now (zero balance, key errors, bans, ERROR: 100x):
  *                 it cools down for every worker and the task moves to another provider.
@@ -73,19 +73,24 @@ export interface UpstreamLimits {
   submitsPerSecond?: number;
 }
 
+/**
+ * One upstream protocol. Each lives in its own folder of packages/providers, which owns its
+ * protocol id and default pricing. What a protocol cannot do is absent, not stubbed.
+ */
 export interface ProviderAdapter {
-  readonly protocol: ProtocolName;
-  /** The task types this protocol can carry (DESIGN.md's method table). */
+  /** The protocol id providers name in the providers file (`"twocaptcha"`). */
+  readonly protocol: string;
+  /** The task types this protocol can carry (docs/providers.md). */
   readonly taskTypes: readonly TaskType[];
-  /** false for synchronous protocols whose submit answers with the solution (acedata). */
-  readonly polls: boolean;
   /** The pace a provider account of this protocol keeps unless its entry says otherwise. */
   readonly defaultLimits?: UpstreamLimits;
   submit(provider: Provider, task: UnifiedTask, context?: SubmitContext): Promise<SubmitOutcome>;
-  poll(provider: Provider, upstreamId: string, type: TaskType): Promise<PollOutcome>;
+  /** Absent for synchronous protocols, whose submit answers with the solution (acedata). */
+  poll?(provider: Provider, upstreamId: string, type: TaskType): Promise<PollOutcome>;
   /** Many captchas of one account in one request (answers in the order asked). */
   pollMany?(provider: Provider, items: readonly PollItem[]): Promise<PollOutcome[]>;
-  report(provider: Provider, upstreamId: string, correct: boolean): Promise<ReportOutcome>;
+  /** Absent for protocols that take no reports of wrong or right answers. */
+  report?(provider: Provider, upstreamId: string, correct: boolean): Promise<ReportOutcome>;
   /** Registers the router's pingback address with the account; true when the upstream accepted it. */
   registerPingback?(provider: Provider, address: string): Promise<boolean>;
   /** Reads the answer a pingback carried (`code`) as this task type's solution. */
@@ -94,9 +99,10 @@ export interface ProviderAdapter {
   balance?(provider: Provider): Promise<BalanceOutcome>;
 }
 
-export type AdapterRegistry = Readonly<Record<ProtocolName, ProviderAdapter | undefined>>;
+/** The adapters by protocol id. */
+export type AdapterRegistry = Readonly<Record<string, ProviderAdapter | undefined>>;
 
-/** The solution as the public API shows it (API.md "Results and tasks"). */
+/** The solution as the public API shows it (docs/api.md "Results and tasks"). */
 export function solutionView(solution: Solution) {
   switch (solution.kind) {
     case "token":

@@ -1,5 +1,5 @@
 /**
- * Errors the domain raises for the API to turn into statuses (API.md "Errors"). Each carries
+ * Errors the domain raises for the API to turn into statuses (docs/api.md "Errors"). Each carries
  * one clear sentence for the `detail` field.
  */
 export class DomainError extends Error {

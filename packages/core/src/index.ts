@@ -16,7 +16,6 @@ export * from "./task-service.ts";
 export * from "./task-processor.ts";
 export * from "./admin-service.ts";
 export * from "./pricing-view.ts";
-export * from "./default-pricing.ts";
 export * from "./budget.ts";
 export * from "./usage-report.ts";
 export * from "./seeded-random.ts";

@@ -43,14 +43,15 @@ export async function reportTask(ctx: RouterContext, teamId: string, taskId: str
   const adapter = provider ? ctx.adapters[provider.protocol] : undefined;
   let upstream: ReportUpstream = "not_supported";
   let capped = false;
-  if (provider && adapter && attempt?.upstreamId) {
+  // A protocol without reports has no adapter.report: "not_supported", nothing forwarded.
+  if (provider && adapter?.report && attempt?.upstreamId) {
     const slot = correct ? true : await takeBadReportSlot(ctx, teamId, now);
     if (!slot) {
       capped = true;
       upstream = "not_forwarded";
     } else {
       const outcome = await adapter.report(provider, attempt.upstreamId, correct).catch(() => undefined);
-      upstream = outcome?.kind === "recorded" ? "recorded" : outcome?.error.code.endsWith("NOT_SUPPORTED") ? "not_supported" : "failed";
+      upstream = outcome?.kind === "recorded" ? "recorded" : "failed";
       if (outcome?.kind === "error") {
         ctx.logger.warn("upstream report not recorded", { task_id: taskId, provider: provider.id, code: outcome.error.code });
       }

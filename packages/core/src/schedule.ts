@@ -1,7 +1,7 @@
 /**
- * When to ask an upstream for a result, from the upstream documents (DESIGN.md):
+ * When to ask an upstream for a result, from the upstream documents (docs/providers.md "Waits and limits"):
  * the first result request 5 s after submit for image tasks, 15-20 s for token tasks
- * (20 s for reCAPTCHA — seed 004's general rule, which is stricter than its v3 section's
+ * (20 s for reCAPTCHA — 2Captcha's general rule, which is stricter than its v3 section's
  * 10-15 s — and 15 s for Turnstile); then every 5 s; never more than
  * 20 result requests per captcha (2Captcha bans at R > C*20 + 1200); a captcha is
  * unsolvable after 90 s (300 s for reCAPTCHA v2). Every wait is an SQS delay.

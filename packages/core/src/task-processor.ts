@@ -176,7 +176,7 @@ async function submit(ctx: RouterContext, task: TaskRecord, base: TaskRecord, sl
 
   const payload = await ctx.tasks.getPayload(task.taskId);
   if (!payload) throw new Error(`task ${task.taskId} has no payload`);
-  const pingbackToken = adapter.polls && (await pingbackReady(ctx, provider, adapter, states.find((s) => s.providerId === provider.id)))
+  const pingbackToken = adapter.poll && (await pingbackReady(ctx, provider, adapter, states.find((s) => s.providerId === provider.id)))
     ? newPingbackToken()
     : undefined;
 
@@ -184,7 +184,7 @@ async function submit(ctx: RouterContext, task: TaskRecord, base: TaskRecord, sl
   // budget), atomically with the claim.
   const extra = Math.max(0, priceMicro - task.reservedMicro);
   const firstCheckMs = now + SUBMIT_LATENCY_MARGIN_MS + firstCheckSeconds(task.type, provider, pingbackToken !== undefined) * 1000;
-  const waitSeconds = byDeadline(task, now, adapter.polls ? gridDelaySeconds(now, firstCheckMs) : SYNC_SUBMIT_RECHECK_SECONDS);
+  const waitSeconds = byDeadline(task, now, adapter.poll ? gridDelaySeconds(now, firstCheckMs) : SYNC_SUBMIT_RECHECK_SECONDS);
   const attempt: Attempt = {
     providerId: provider.id,
     state: "submitting",
@@ -306,7 +306,7 @@ async function claimCheck(ctx: RouterContext, task: TaskRecord, attempt: Attempt
   // Past the attempt's window (or a late message) one last result request is still made before
   // giving up, so an answer the upstream already has is never abandoned unasked.
   const windowOver = now >= attempt.startedAt + attemptWindowSeconds(task.type) * 1000;
-  if (!provider || !adapter || attempt.polls >= MAX_RESULT_REQUESTS) {
+  if (!provider || !adapter?.poll || attempt.polls >= MAX_RESULT_REQUESTS) {
     const reason = !provider ? "The provider is no longer configured" : `No answer after ${attempt.polls} result requests`;
     await attemptFailed(ctx, task, attempt, { fault: "unsolvable", code: "NO_ANSWER", message: reason }, "poll");
     return;
@@ -345,7 +345,8 @@ async function askUpstream(checks: readonly ClaimedCheck[]): Promise<PollOutcome
   if (adapter.pollMany && checks.length > 1) {
     return adapter.pollMany(provider, checks.map((c) => ({ upstreamId: c.attempt.upstreamId!, type: c.task.type })));
   }
-  return Promise.all(checks.map((c) => adapter.poll(provider, c.attempt.upstreamId!, c.task.type)));
+  const poll = adapter.poll!; // claimCheck only claims checks for protocols that poll
+  return Promise.all(checks.map((c) => poll.call(adapter, provider, c.attempt.upstreamId!, c.task.type)));
 }
 
 async function finishCheck(ctx: RouterContext, check: ClaimedCheck, outcome: PollOutcome): Promise<void> {

@@ -1,6 +1,6 @@
 /**
  * What the public API does with tasks: accept (route, reserve, queue), show, list, delete,
- * report. Every rule of API.md about tasks lives here; the HTTP layer only translates.
+ * report. Every rule of docs/api.md about tasks lives here; the HTTP layer only translates.
  */
 import { monthOf, nextMonthStart } from "./budget.ts";
 import { checkCallbackUrl } from "./callback-url.ts";

@@ -1,5 +1,5 @@
 /**
- * The unified task types of the public API (API.md "Submitting tasks"): one zod schema each,
+ * The unified task types of the public API (docs/api.md "Submitting tasks"): one zod schema each,
  * used both to validate requests and to describe them in the OpenAPI document.
  */
 import { z } from "zod";
@@ -62,7 +62,7 @@ const creditsAmount = z
   .refine((value) => /^\d+(\.\d+)?$/.test(String(value).trim()) || typeof value === "number", "must be a decimal number")
   .refine((value) => Number(value) > 0, "must be greater than 0");
 
-/** Options every submit may carry (API.md "Conventions"). */
+/** Options every submit may carry (docs/api.md "Conventions"). */
 export const SubmitOptionsSchema = z.object({
   priority: z.enum(PRIORITIES).default("balanced"),
   max_price: creditsAmount.optional(),

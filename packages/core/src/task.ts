@@ -79,7 +79,7 @@ export const currentAttempt = (task: TaskRecord): Attempt | undefined => task.at
 
 const seconds = (ms: number) => Math.round(ms / 10) / 100;
 
-/** GET /v2/solver/result/{task_id}: the seed 000 fields plus the router's own. */
+/** GET /v2/solver/result/{task_id}: the SmartCaptcha's documentation fields plus the router's own. */
 export function resultView(task: TaskRecord) {
   const solution = task.solution ? solutionView(task.solution) : null;
   const solvedAttempt = task.attempts.find((attempt) => attempt.state === "solved");

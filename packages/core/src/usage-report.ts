@@ -1,5 +1,5 @@
 /**
- * Usage reports (API.md "Usage reports"): the rollups written as each task ends, grouped by
+ * Usage reports (docs/api.md "Usage reports"): the rollups written as each task ends, grouped by
  * any combination of day, task type and provider (and team, for the admin), with totals, as
  * JSON or CSV. Dates are inclusive UTC days.
  */

@@ -1,8 +1,8 @@
 // callback_url: the result object is POSTed once the task ends; failures are retried through
 // queue delays a bounded number of times and never change the task.
 import { describe, expect, it } from "vitest";
-import { CALLBACK_DELAYS_SECONDS, CALLBACK_FIRST_DELAY_SECONDS, getResult, resultView } from "../src/index.ts";
-import { createWorld, credits, provider, upstreamError } from "./fakes.ts";
+import { CALLBACK_DELAYS_SECONDS, CALLBACK_FIRST_DELAY_SECONDS, getResult } from "../src/index.ts";
+import { createWorld, credits, provider, START_MS, upstreamError } from "./fakes.ts";
 
 const URL = "https://team.example/hooks/captcha";
 
@@ -15,15 +15,42 @@ function world() {
   });
 }
 
+const iso = (secondsAfterStart: number) => new Date(START_MS + secondsAfterStart * 1000).toISOString();
+
+/**
+ * The result object of an image task submitted at the start and answered by alpha at its first
+ * result request (5 s later), written out field by field as docs/api.md describes it.
+ */
+const solvedAtFirstRequest = (task_id: string) => ({
+  task_id,
+  status: "completed",
+  captcha_type: "ImageToTextTask",
+  solution: { text: "text-1" },
+  coordinates: null,
+  verify: null,
+  bounding_box: null,
+  processing_time: 5,
+  credits_used: 0.1,
+  error: null,
+  refunded: null,
+  provider: "alpha",
+  routing: expect.stringMatching(/^balanced: lowest expected cost per solved task .*only candidate\)$/),
+  priority: "balanced",
+  attempts: [{ provider: "alpha", state: "solved", started_at: iso(0), ended_at: iso(5), result_requests: 1, error: null }],
+  created_at: iso(0),
+  completed_at: iso(5),
+  report: null,
+});
+
 describe("callbacks", () => {
   it("POSTs the result object once the task completes", async () => {
     const w = world();
     const team = w.teams.seed(credits("1"));
     const { task_id } = await w.submit(team.teamId, "ImageToTextTask", { callbackUrl: URL });
     await w.runner.run();
-    const task = w.tasks.peek(task_id);
-    expect(w.callbacks.posts).toEqual([{ url: URL, body: resultView(task), at: task.completedAt! + CALLBACK_FIRST_DELAY_SECONDS * 1000 }]);
-    expect(w.callbacks.posts[0]!.body).toMatchObject({ task_id, status: "completed", solution: { text: "text-1" }, credits_used: 0.1 });
+    // POSTed 1 s after the answer (at 5 s), with the same object GET /v2/solver/result shows
+    expect(w.callbacks.posts).toEqual([{ url: URL, body: solvedAtFirstRequest(task_id), at: START_MS + 6_000 }]);
+    expect(await getResult(w.ctx, team.teamId, task_id)).toEqual(solvedAtFirstRequest(task_id));
   });
 
   it("POSTs a failed task too, with its error", async () => {
@@ -97,7 +124,10 @@ describe("callbacks", () => {
     const task = w.tasks.peek(task_id);
     expect(task.status).toBe("completed");
     expect(w.callbacks.posts.length).toBeGreaterThanOrEqual(1);
-    expect(w.callbacks.posts.every((p) => JSON.stringify(p.body) === JSON.stringify(resultView(task)))).toBe(true);
+    // every POST (a crash may lead to a second one) carries the finished task as GET shows it
+    const shown = await getResult(w.ctx, team.teamId, task_id);
+    expect(shown).toMatchObject({ task_id, status: "completed", solution: { text: "text-1" }, credits_used: 0.1, provider: "alpha", error: null });
+    for (const post of w.callbacks.posts) expect(post.body).toEqual(shown);
     expect(w.teams.peek(team.teamId)).toMatchObject({ chargedMicro: credits("0.1"), reservedMicro: 0 });
   });
 });

@@ -1,6 +1,6 @@
 // Seeded random runs: several teams' tasks against upstreams answering anything the fault
 // classes allow, with duplicate deliveries, dying workers and lost messages mixed in. Whatever
-// happens, the promises of DESIGN.md hold.
+// happens, the money rules (moneyViolations in ./fakes.ts) hold and every task ends.
 import { describe, expect, it } from "vitest";
 import { isFinished, mulberry32 as prng, type PollOutcome, type SubmitOutcome, type TaskType } from "../src/index.ts";
 import { createWorld, credits, NOT_READY, provider, solutionFor, upstreamError } from "./fakes.ts";

@@ -1,5 +1,5 @@
 // Every accepted task reaches completed or failed before its deadline, with every credit it
-// reserved released (DESIGN.md "Shape").
+// reserved released (packages/core/src/schedule.ts taskDeadlineSeconds).
 import { describe, expect, it } from "vitest";
 import { attemptWindowSeconds, DomainError, getResult, taskDeadlineSeconds, type Provider, type TaskType } from "../src/index.ts";
 import { createWorld, credits, NOT_READY, provider, upstreamError, type World } from "./fakes.ts";

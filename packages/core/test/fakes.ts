@@ -40,7 +40,6 @@ import {
   type MoneyMove,
   type ObservationWindow,
   type PollOutcome,
-  type ProtocolName,
   type Provider,
   type ProviderAdapter,
   type ProviderObservation,
@@ -308,6 +307,8 @@ export class FakeTaskStore implements TaskStore {
   /** Called after every write that landed (invariant checks). */
   onWrite?: () => void;
   private crashes: CrashRule[] = [];
+  /** Ids of the tasks not yet completed or failed. */
+  private readonly open = new Set<string>();
 
   constructor(private readonly teams: FakeTeamStore) {}
 
@@ -346,6 +347,7 @@ export class FakeTaskStore implements TaskStore {
     }
     this.teams.applyMoney(task.teamId, { reserveMicro: task.reservedMicro }, monthOfMs(task.createdAt));
     this.tasks.set(task.taskId, clone(task));
+    if (!isFinished(task.status)) this.open.add(task.taskId);
     this.payloads.set(task.taskId, clone(payload));
     if (task.idempotencyKey) this.idempotency.set(`${task.teamId}#${task.idempotencyKey}`, task.taskId);
     this.onWrite?.();
@@ -411,6 +413,7 @@ export class FakeTaskStore implements TaskStore {
     }
     if (money) this.teams.applyMoney(next.teamId, money, month);
     this.tasks.set(next.taskId, clone(next));
+    if (isFinished(next.status)) this.open.delete(next.taskId);
     // What DynamoDB's stream aggregator derives from the same change, applied at once.
     const effects = taskEffects(stored, next);
     this.usage.push(...effects.usage.map(clone));
@@ -429,6 +432,10 @@ export class FakeTaskStore implements TaskStore {
       .sort((a, b) => a.dueAt - b.dueAt || a.taskId.localeCompare(b.taskId))
       .slice(0, limit)
       .map(clone);
+  }
+
+  hasUnfinished(): boolean {
+    return this.open.size > 0;
   }
 
   unfinished(): TaskRecord[] {
@@ -736,13 +743,21 @@ export class ScriptedAdapter implements ProviderAdapter {
   private defaults = new Map<string, { submit?: Answer<SubmitOutcome, [UnifiedTask]>; poll?: Answer<PollOutcome, [string]> }>();
   private ids = 0;
 
+  /** Present only for polling protocols, like a real adapter's. */
+  readonly poll?: (provider: Provider, upstreamId: string, type: TaskType) => Promise<PollOutcome>;
+  /** Present only for protocols that take reports. */
+  readonly report?: (provider: Provider, upstreamId: string, correct: boolean) => Promise<ReportOutcome>;
+
   constructor(
-    readonly protocol: ProtocolName,
-    readonly polls: boolean,
+    readonly protocol: string,
+    private readonly polls: boolean,
     private readonly clock: Clock,
     taskTypes?: readonly TaskType[],
+    reports = true,
   ) {
     this.taskTypes = taskTypes ?? ["HcaptchaImageTask", "RecaptchaV2Task", "RecaptchaV3Task", "TurnstileTask", "ImageToTextTask", "TextCaptchaTask", "CoordinatesTask"];
+    if (polls) this.poll = (provider, upstreamId, type) => this.answerPoll(provider, upstreamId, type);
+    if (reports) this.report = (provider, upstreamId, correct) => this.answerReport(provider, upstreamId, correct);
   }
 
   /** Queues answers for `providerId`'s next submits. */
@@ -781,7 +796,7 @@ export class ScriptedAdapter implements ProviderAdapter {
     return clone(outcome);
   }
 
-  async poll(provider: Provider, upstreamId: string, type: TaskType): Promise<PollOutcome> {
+  private async answerPoll(provider: Provider, upstreamId: string, type: TaskType): Promise<PollOutcome> {
     await tick();
     this.calls.push({ op: "poll", providerId: provider.id, at: this.clock.now(), upstreamId, type });
     const fallback: PollOutcome = { kind: "solved", solution: solutionFor(type) };
@@ -789,7 +804,7 @@ export class ScriptedAdapter implements ProviderAdapter {
     return clone(typeof answer === "function" ? await answer(upstreamId) : answer);
   }
 
-  async report(provider: Provider, upstreamId: string, correct: boolean): Promise<ReportOutcome> {
+  private async answerReport(provider: Provider, upstreamId: string, correct: boolean): Promise<ReportOutcome> {
     await tick();
     this.calls.push({ op: "report", providerId: provider.id, at: this.clock.now(), upstreamId, correct });
     const answer = this.reports.get(provider.id)?.shift() ?? { kind: "recorded" };
@@ -811,7 +826,7 @@ export const credits = (text: string): Micro => {
 
 export function provider(
   id: string,
-  protocol: ProtocolName,
+  protocol: string,
   tasks: Partial<Record<TaskType, { price: string; seconds: number; accuracy: number; prices?: Partial<Record<"speed" | "balanced" | "accuracy", string>> }>>,
   enabled = true,
 ): Provider {
@@ -856,6 +871,10 @@ export interface WorldOptions {
   explorationShare?: number;
   random?: () => number;
   logger?: Logger;
+  /** The provider state's observation window (default: the store's, OBSERVATION_WINDOW). */
+  observationWindow?: ObservationWindow;
+  /** Adapters to use instead of the scripted ones (which `adapters` still holds, unused). */
+  adapters?: AdapterRegistry;
 }
 
 export type World = ReturnType<typeof createWorld>;
@@ -866,13 +885,13 @@ export function createWorld(options: WorldOptions) {
   const tasks = new FakeTaskStore(teams);
   const usage = new FakeUsageStore(tasks);
   const reportQuota = new FakeReportQuotaStore(tasks);
-  const providerStates = new FakeProviderStateStore(clock);
+  const providerStates = new FakeProviderStateStore(clock, options.observationWindow);
   const queue = new FakeWorkQueue(clock);
   const callbacks = new FakeCallbackSender(clock);
   const adapters = {
     twocaptcha: new ScriptedAdapter("twocaptcha", true, clock),
     solverv2: new ScriptedAdapter("solverv2", true, clock),
-    acedata: new ScriptedAdapter("acedata", false, clock, ["HcaptchaImageTask"]),
+    acedata: new ScriptedAdapter("acedata", false, clock, ["HcaptchaImageTask"], false),
   };
   let ids = 0;
   const ctx: RouterContext = {
@@ -883,7 +902,7 @@ export function createWorld(options: WorldOptions) {
     queue,
     callbacks,
     providers: options.providers,
-    adapters: adapters satisfies AdapterRegistry,
+    adapters: options.adapters ?? (adapters satisfies AdapterRegistry),
     clock,
     logger: options.logger ?? silentLogger,
     newId: () => `task-${String(++ids).padStart(4, "0")}`,
@@ -976,6 +995,8 @@ export class QueueRunner {
   readonly deadLetters: QueuedMessage[] = [];
   readonly sweeps: { at: number; requeued: number }[] = [];
   afterDelivery?: () => void;
+  /** Runs each delivery inside a context of the caller's (the routing benchmark times synchronous upstream calls with it). */
+  deliveryContext?: (deliver: () => Promise<void>) => Promise<void>;
   private nextSweepAt: number;
 
   constructor(
@@ -993,7 +1014,7 @@ export class QueueRunner {
     for (;;) {
       if (options.until?.()) return;
       const next = this.queue.nextDue();
-      const openTasks = this.tasks.unfinished().length > 0;
+      const openTasks = this.tasks.hasUnfinished();
       if (next === undefined && !(sweep && openTasks)) return;
       const sweepAt = sweep ? this.nextSweepAt : Infinity;
       const at = Math.min(next ?? Infinity, sweepAt);
@@ -1033,8 +1054,11 @@ export class QueueRunner {
     this.afterDelivery?.();
   }
 
-  private async handle(message: WorkMessage): Promise<void> {
-    const [result] = await handleWorkMessages(this.ctx, [message]);
-    if (result?.status === "rejected") throw result.reason;
+  private handle(message: WorkMessage): Promise<void> {
+    const deliver = async () => {
+      const [result] = await handleWorkMessages(this.ctx, [message]);
+      if (result?.status === "rejected") throw result.reason;
+    };
+    return this.deliveryContext ? this.deliveryContext(deliver) : deliver();
   }
 }

@@ -332,13 +332,29 @@ describe("tasks of a team", () => {
     expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("0.8"), chargedMicro: credits("0.2") });
   });
 
-  it("an upstream that cannot take reports still records the report on the task, but it does not move accuracy", async () => {
+  it("a protocol without reports (no adapter.report) answers not_supported, refunds nothing, and still records the report here", async () => {
+    const w = createWorld({ providers: [ace] });
+    const team = w.teams.seed(credits("1"));
+    const good = await w.submit(team.teamId, "HcaptchaImageTask");
+    const bad = await w.submit(team.teamId, "HcaptchaImageTask");
+    await w.runner.runUntilFinished(good.task_id);
+    await w.runner.runUntilFinished(bad.task_id);
+    expect((await reportTask(w.ctx, team.teamId, good.task_id, true)).upstream).toBe("not_supported");
+    expect(await reportTask(w.ctx, team.teamId, bad.task_id, false)).toMatchObject({ upstream: "not_supported", refunded: 0 });
+    expect(w.adapters.acedata.calls.filter((call) => call.op === "report")).toEqual([]);
+    // Only reports an upstream recorded move its accuracy figures.
+    expect(w.providerStates.states.get("ace")?.observed.HcaptchaImageTask?.reportsGood ?? 0).toBe(0);
+    expect(w.providerStates.states.get("ace")?.observed.HcaptchaImageTask?.reportsBad ?? 0).toBe(0);
+    expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("0.84"), chargedMicro: credits("0.16") });
+  });
+
+  it("an upstream error on a report answers failed, never not_supported", async () => {
     const w = world();
     const team = w.teams.seed(credits("1"));
     w.adapters.twocaptcha.onReport("alpha", upstreamError("bad_request", "REPORT_NOT_SUPPORTED"));
     const { task_id } = await w.submit(team.teamId, "ImageToTextTask");
     await w.runner.runUntilFinished(task_id);
-    expect((await reportTask(w.ctx, team.teamId, task_id, true)).upstream).toBe("not_supported");
+    expect((await reportTask(w.ctx, team.teamId, task_id, true)).upstream).toBe("failed");
     expect((await getResult(w.ctx, team.teamId, task_id)).report).toBe("good");
     expect(w.providerStates.states.get("alpha")?.observed.ImageToTextTask?.reportsGood ?? 0).toBe(0);
   });

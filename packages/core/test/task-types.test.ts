@@ -1,4 +1,4 @@
-// The unified task types (API.md "Submitting tasks"): what a submit body may hold, and what
+// The unified task types (docs/api.md "Submitting tasks"): what a submit body may hold, and what
 // a user is told when it is wrong.
 import { describe, expect, it } from "vitest";
 import {
@@ -42,7 +42,7 @@ describe("every type", () => {
     expect(message.length).toBeGreaterThan(0);
   });
 
-  it("the typed paths are those of API.md", () => {
+  it("the typed paths are those of docs/api.md", () => {
     expect(TYPED_PATHS).toEqual({
       HcaptchaImageTask: "/hcaptcha/image",
       RecaptchaV2Task: "/recaptcha/v2",
@@ -57,9 +57,17 @@ describe("every type", () => {
   it("token tasks answer tokens and wait longer before the first result request", () => {
     for (const type of TASK_TYPES) {
       expect(isTokenTask(type)).toBe(["RecaptchaV2Task", "RecaptchaV3Task", "TurnstileTask"].includes(type));
-      expect(firstWaitSeconds(type)).toBe(isTokenTask(type) ? firstWaitSeconds(type) : 5);
-      if (isTokenTask(type)) expect(firstWaitSeconds(type)).toBeGreaterThanOrEqual(15);
     }
+    // docs/providers.md "Waits and limits": 5 s for image tasks, 20 s for reCAPTCHA v2 and v3, 15 s for Turnstile.
+    expect(Object.fromEntries(TASK_TYPES.map((type) => [type, firstWaitSeconds(type)]))).toEqual({
+      HcaptchaImageTask: 5,
+      ImageToTextTask: 5,
+      TextCaptchaTask: 5,
+      CoordinatesTask: 5,
+      RecaptchaV2Task: 20,
+      RecaptchaV3Task: 20,
+      TurnstileTask: 15,
+    });
     expect(SOLUTION_KIND.ImageToTextTask).toBe("text");
     expect(SOLUTION_KIND.HcaptchaImageTask).toBe("coordinates");
     expect(SOLUTION_KIND.CoordinatesTask).toBe("coordinates");

@@ -82,6 +82,12 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
   const logger = settings.logger ?? jsonLogger;
   const teams = new DynamoTeamStore(db, settings.tableName, () => clock.now());
   const callbackPolicy = settings.callbackPolicy ?? { allowPrivate: false, httpsOnly: true };
+  const adapters = settings.adapters ?? defaultAdapters;
+  for (const provider of settings.providers) {
+    if (!adapters[provider.protocol]) {
+      throw new Error(`providers file: provider "${provider.id}" names protocol "${provider.protocol}", which is not one of ${Object.keys(adapters).join(", ")}`);
+    }
+  }
   const ctx: RouterContext = {
     tasks: new DynamoTaskStore(db, settings.tableName),
     teams,
@@ -91,7 +97,7 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
     callbacks: signedCallbackSender({ policy: callbackPolicy, secretFor: (teamId) => teams.getCallbackSecret(teamId), logger, now: () => clock.now() }),
     callbackTargets: { check: (url) => callbackUrlProblem(url, callbackPolicy) },
     providers: settings.providers,
-    adapters: settings.metrics ? meteredAdapters(settings.adapters ?? defaultAdapters, settings.metrics) : (settings.adapters ?? defaultAdapters),
+    adapters: settings.metrics ? meteredAdapters(adapters, settings.metrics) : adapters,
     clock,
     logger,
     newId: newOrderedId,

@@ -129,7 +129,6 @@ describe("meteredAdapters", () => {
     const inner: ProviderAdapter = {
       protocol: "twocaptcha",
       taskTypes: ["ImageToTextTask"],
-      polls: true,
       submit: async () => {
         clock += 250; // the upstream takes 250 ms
         return answers[i++]!;
@@ -152,7 +151,7 @@ describe("meteredAdapters", () => {
     expect(await adapter.submit(provider, task)).toEqual({ kind: "error", error: noSlot });
     await adapter.submit(provider, task);
     expect(await adapter.submit(provider, task)).toEqual({ kind: "submitted", upstreamId: "1" });
-    expect(await adapter.poll(provider, "1", "ImageToTextTask")).toEqual({ kind: "not_ready" });
+    expect(await adapter.poll!(provider, "1", "ImageToTextTask")).toEqual({ kind: "not_ready" });
     const [slot, gateway, ok, poll] = docs();
     expect(slot).toMatchObject({ Provider: "2captcha", Operation: "submit", UpstreamLatency: 250, UpstreamErrors: 1, RateLimitPauses: 1, RateLimitWaitSeconds: 5, Code: "ERROR_NO_SLOT_AVAILABLE" });
     expect(slot._aws.CloudWatchMetrics[0].Dimensions).toEqual([["Provider", "Operation"], ["Provider"]]);

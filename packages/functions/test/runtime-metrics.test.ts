@@ -26,7 +26,7 @@ describe("createRuntime", () => {
     expect(adapter).not.toBe(defaultAdapters.twocaptcha);
     // Port 1 refuses the connection: the adapter answers a network error, and it is counted.
     const provider = { id: "p", protocol: "twocaptcha" as const, baseUrl: "http://127.0.0.1:1", apiKey: "k", enabled: true, tasks: {} };
-    const outcome = await adapter.poll(provider, "123", "ImageToTextTask");
+    const outcome = await adapter.poll!(provider, "123", "ImageToTextTask");
     expect(outcome).toMatchObject({ kind: "error", error: { code: "NETWORK_ERROR" } });
     expect(calls).toEqual([expect.objectContaining({ providerId: "p", operation: "poll", outcome: "error", code: "NETWORK_ERROR" })]);
   });

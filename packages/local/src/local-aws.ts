@@ -7,6 +7,11 @@ export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local
 export const TABLE_NAME = "solver-router";
 export const QUEUE_NAME = "solver-router-work";
 export const DLQ_NAME = "solver-router-work-dlq";
-/** Like infra/queue.ts: ≥ 6 × the worker's timeout, and a message goes to the DLQ after 5 receives. */
+/**
+ * 60 s: longer than any one step takes (upstream requests time out after 15 s, AceData's
+ * synchronous solve after 45 s). AWS's rule of six times the function timeout (infra/queue.ts)
+ * guards against Lambda's poller retrying invocations; the local worker loop invokes the
+ * handler once per batch and does not. As in AWS, a message goes to the DLQ after 5 receives.
+ */
 export const VISIBILITY_TIMEOUT_SECONDS = 60;
 export const MAX_RECEIVE_COUNT = 5;

@@ -18,7 +18,6 @@ import {
   createTeam,
   generateApiKey,
   parseProvidersFile,
-  sandboxProviders,
   sweepOverdueTasks,
   type Logger,
   type Provider,
@@ -34,6 +33,7 @@ import {
   jsonLogger,
 } from "@solver-router/functions";
 import { startAcedataSandbox, startSolverv2Sandbox, startTwocaptchaSandbox, type TwocaptchaSandboxOptions } from "@solver-router/sandbox";
+import { launchProviders } from "@solver-router/providers";
 import { startFauxqs } from "fauxqs";
 import { ensureQueues, ensureTable } from "./bootstrap.ts";
 import {
@@ -148,7 +148,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ]);
       Object.assign(sandboxes, { twocaptcha, solvecaptcha, acedata, solverv2 });
       stops.push(() => twocaptcha.close(), () => solvecaptcha.close(), () => acedata.close(), () => solverv2.close());
-      providers = sandboxProviders(
+      providers = launchProviders(
         { twocaptcha: twocaptcha.url, solvecaptcha: solvecaptcha.url, acedata: acedata.url, solverv2: solverv2.url },
         { twocaptcha: sandboxKey, acedata: sandboxKey, solverv2: sandboxKey },
       );

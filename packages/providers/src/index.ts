@@ -7,12 +7,8 @@ import { acedataAdapter } from "./acedata/adapter.ts";
 import { solverv2Adapter } from "./solverv2/adapter.ts";
 import { twocaptchaAdapter } from "./twocaptcha/adapter.ts";
 
-export const defaultAdapters: AdapterRegistry = {
-  twocaptcha: twocaptchaAdapter,
-  acedata: acedataAdapter,
-  solverv2: solverv2Adapter,
-};
+export const defaultAdapters: AdapterRegistry = Object.fromEntries(
+  [twocaptchaAdapter, acedataAdapter, solverv2Adapter].map((adapter) => [adapter.protocol, adapter]),
+);
 
-export { createTwocaptchaAdapter, twocaptchaAdapter } from "./twocaptcha/adapter.ts";
-export { createAcedataAdapter, acedataAdapter } from "./acedata/adapter.ts";
-export { createSolverv2Adapter, solverv2Adapter, fetchSolverv2Pricing } from "./solverv2/adapter.ts";
+export { launchProviders } from "./launch-providers.ts";

@@ -39,7 +39,9 @@ beforeEach(() => {
 describe("acedata adapter against the sandbox", () => {
   it("declares a synchronous hCaptcha-only protocol", () => {
     expect(acedataAdapter.protocol).toBe("acedata");
-    expect(acedataAdapter.polls).toBe(false);
+    // Synchronous, and AceData takes no reports: neither capability is offered.
+    expect("poll" in acedataAdapter).toBe(false);
+    expect("report" in acedataAdapter).toBe(false);
     expect(acedataAdapter.taskTypes).toEqual(["HcaptchaImageTask"]);
   });
 
@@ -138,17 +140,6 @@ describe("acedata adapter against the sandbox", () => {
 });
 
 describe("acedata adapter: what is decided without a call", () => {
-  it("poll is not supported", async () => {
-    expectError(await acedataAdapter.poll(provider(sandbox.url), "x", "HcaptchaImageTask"), "bad_request", "NOT_SUPPORTED");
-    expect(sandbox.requests).toHaveLength(0);
-  });
-
-  it("report is not supported, with a clear message", async () => {
-    const error = expectError(await acedataAdapter.report(provider(sandbox.url), "x", false), "bad_request", "REPORT_NOT_SUPPORTED");
-    expect(error.message).toMatch(/no way to report/);
-    expect(sandbox.requests).toHaveLength(0);
-  });
-
   it("another task type is unsolvable here (the next provider may serve it)", async () => {
     const task = { type: "RecaptchaV2Task", fields: { site_key: "k", page_url: "https://example.com" } } as UnifiedTask;
     expectError(await acedataAdapter.submit(provider(sandbox.url), task), "unsolvable", "UNSUPPORTED_TASK_TYPE");

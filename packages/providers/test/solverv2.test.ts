@@ -67,7 +67,8 @@ beforeEach(() => {
 describe("solverv2 adapter against the sandbox", () => {
   it("declares a polling protocol for hCaptcha images and reCAPTCHA v2 (not v3)", () => {
     expect(solverv2Adapter.protocol).toBe("solverv2");
-    expect(solverv2Adapter.polls).toBe(true);
+    expect(typeof solverv2Adapter.poll).toBe("function");
+    expect("report" in solverv2Adapter).toBe(false); // the API documents no reports
     expect([...solverv2Adapter.taskTypes].sort()).toEqual(["HcaptchaImageTask", "RecaptchaV2Task"]);
     expect(sandbox.url).toMatch(/\/v2$/);
   });
@@ -186,10 +187,6 @@ describe("solverv2 adapter against the sandbox", () => {
     expect(timeout.message).toContain("50 ms");
   });
 
-  it("report is not supported", async () => {
-    expectError(await solverv2Adapter.report(p, "x", true), "bad_request", "REPORT_NOT_SUPPORTED");
-    expect(sandbox.requests).toHaveLength(0);
-  });
 
   it("types it does not serve, and reCAPTCHA Enterprise, are unsolvable without a call", async () => {
     const v3 = { type: "RecaptchaV3Task", fields: { site_key: "k", page_url: "https://example.com" } } as UnifiedTask;
@@ -300,7 +297,7 @@ describe("solverv2 adapter: answers the sandbox does not give", () => {
   });
 });
 
-describe("solverv2 sandbox (seed 000)", () => {
+describe("solverv2 sandbox (SmartCaptcha's documentation)", () => {
   const call = (path: string, init: RequestInit = {}, key: string | null = KEY) =>
     fetch(`${sandbox.url}${path}`, {
       ...init,

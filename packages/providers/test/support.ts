@@ -1,5 +1,5 @@
 /** Helpers the adapter tests share: a provider to call, a fetch that answers one canned response, error checks. */
-import type { ProtocolName, Provider, UpstreamError } from "@solver-router/core";
+import type { Provider, UpstreamError } from "@solver-router/core";
 import { expect } from "vitest";
 import type { FetchFn } from "../src/http/upstream-client.ts";
 
@@ -7,7 +7,7 @@ import type { FetchFn } from "../src/http/upstream-client.ts";
 export const IMAGE = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 
 /** `provider(baseUrl, apiKey = key)`: an enabled provider with no task pricing, as the adapters see one. */
-export function providerFactory(id: string, protocol: ProtocolName, key: string) {
+export function providerFactory(id: string, protocol: string, key: string) {
   return (baseUrl: string, apiKey = key): Provider => ({ id, protocol, baseUrl, apiKey, enabled: true, tasks: {} });
 }
 

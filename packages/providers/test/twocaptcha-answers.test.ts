@@ -170,7 +170,7 @@ describe("submitParams", () => {
     expect(params.textinstructions).toBe(question.slice(0, 140));
   });
 
-  it("does not pass a proxy for reCAPTCHA V3 (seed 004: proxies are not supported for V3)", () => {
+  it("does not pass a proxy for reCAPTCHA V3 (2Captcha's documentation: proxies are not supported for V3)", () => {
     const task = {
       type: "RecaptchaV3Task",
       fields: { site_key: "k", page_url: "https://a.example/", min_score: 0.3, proxy: "u:p@1.2.3.4:8080", proxy_type: "HTTP" },

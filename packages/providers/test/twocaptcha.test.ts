@@ -48,7 +48,7 @@ afterAll(async () => {
 
 /** Submits, checks the immediate poll is not ready, then polls until solved; returns id, params and the solution. */
 async function solve(task: UnifiedTask, solveMs: number) {
-  const submitted = note(await adapter.submit(upstream, task, { priority: "balanced" }));
+  const submitted = note(await adapter.submit(upstream, task));
   expect(submitted.kind).toBe("submitted");
   const upstreamId = (submitted as { upstreamId: string }).upstreamId;
   expect(upstreamId).toMatch(/^\d+$/);
@@ -72,7 +72,8 @@ async function solve(task: UnifiedTask, solveMs: number) {
 describe("twocaptcha adapter: each task type against the sandbox", () => {
   it("declares the protocol", () => {
     expect(adapter.protocol).toBe("twocaptcha");
-    expect(adapter.polls).toBe(true);
+    expect(typeof adapter.poll).toBe("function");
+    expect(typeof adapter.report).toBe("function");
     expect([...adapter.taskTypes].sort()).toEqual(
       ["CoordinatesTask", "HcaptchaImageTask", "ImageToTextTask", "RecaptchaV2Task", "RecaptchaV3Task", "TextCaptchaTask", "TurnstileTask"].sort(),
     );

@@ -1,5 +1,5 @@
 /**
- * A local stand-in for AceData's hCaptcha recognition API (seeds/003), for development and
+ * A local stand-in for AceData's hCaptcha recognition API (AceData's API documentation; docs/providers.md), for development and
  * tests: `POST /captcha/recognition/hcaptcha` with a Bearer token and `{queries, question}`,
  * answering synchronously `{"solution": {"label", "box": ["360", "276"], "confidences"}}`,
  * and the seed's error envelope `{"success": false, "error": {"code", "message"}, "trace_id"}`.

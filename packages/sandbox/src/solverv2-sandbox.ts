@@ -1,5 +1,5 @@
 /**
- * A local stand-in for the "SmartCaptcha" JSON API v2 (seeds/000) as an upstream, for
+ * A local stand-in for the "SmartCaptcha" JSON API v2 (SmartCaptcha's API documentation; docs/providers.md) as an upstream, for
  * development and tests. It follows the seed: Bearer auth (401 `{"detail"}`), hCaptcha image
  * and reCAPTCHA v2 submits with a priority, result polling, the task list, delete, the public
  * pricing table, and a credit balance per key charged at the task's priority tier (402
@@ -254,7 +254,7 @@ export async function startSolverv2Sandbox(options: Solverv2SandboxOptions = {})
   app.notFound((c) => detail(c, 404, "Not Found"));
   app.onError((_error, c) => c.text("Internal Server Error", 500));
 
-  /** The result object of seed 000; settles a failed task's refund the first time it is seen failed. */
+  /** The result object of SmartCaptcha's documentation; settles a failed task's refund the first time it is seen failed. */
   function resultView(task: SandboxTask, now: number) {
     const done = now >= task.doneAt;
     const status = !done ? "processing" : task.fate;

@@ -1,5 +1,5 @@
 /**
- * A sandbox upstream speaking the twocaptcha protocol (in.php / res.php) the way seed 004
+ * A sandbox upstream speaking the twocaptcha protocol (in.php / res.php) the way 2Captcha's documentation
  * describes it, for the local stack and the tests. Over real HTTP; nothing is solved, answers
  * are deterministic per captcha kind once `solveAfterMs` has passed.
  *
@@ -60,7 +60,7 @@ export interface TwocaptchaSandboxOptions {
   /** Shown in the HTML error page and returned as `name`. */
   name?: string;
   /**
-   * How a json=1 answer carries coordinates: "text" (default, as seed 004 shows:
+   * How a json=1 answer carries coordinates: "text" (default, as 2Captcha's documentation shows:
    * "coordinate:x=39,y=59;x=252,y=72") or "array" ([{"x":"39","y":"59"},…]).
    */
   jsonCoordinates?: "text" | "array";
@@ -367,7 +367,7 @@ export async function startTwocaptchaSandbox(options: TwocaptchaSandboxOptions =
     return reply.ok(jsonRequest, plain, extra);
   }
 
-  /** `ids=1,2,3` (seed 002): the answers or codes joined with "|", in the order asked. */
+  /** `ids=1,2,3` (the older 2Captcha API description): the answers or codes joined with "|", in the order asked. */
   function batchGet(ids: string, at: number, reply: Reply) {
     const list = ids.split(",").map((id) => id.trim()).filter(Boolean);
     if (list.length === 0) return reply.error("ERROR_WRONG_ID_FORMAT");
@@ -425,7 +425,7 @@ export async function startTwocaptchaSandbox(options: TwocaptchaSandboxOptions =
   };
 }
 
-/** Which kind a submit is, or the error code seed 004 documents for what is wrong with it. */
+/** Which kind a submit is, or the error code 2Captcha's documentation documents for what is wrong with it. */
 function checkSubmit(
   params: Record<string, string>,
   files: Record<string, Uint8Array>,

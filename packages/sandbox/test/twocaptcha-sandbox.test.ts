@@ -1,4 +1,4 @@
-// The twocaptcha sandbox speaks the protocol as seed 004 writes it: plain text by default,
+// The twocaptcha sandbox speaks the protocol as 2Captcha's documentation writes it: plain text by default,
 // JSON with json=1, in.php by POST (urlencoded, multipart, JSON) or GET.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTwocaptchaSandbox, type TwocaptchaSandbox } from "../src/twocaptcha-sandbox.ts";

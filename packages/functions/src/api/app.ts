@@ -1,5 +1,5 @@
 /**
- * The public HTTP API (API.md) as one Hono app: the same app runs behind API Gateway
+ * The public HTTP API (docs/api.md) as one Hono app: the same app runs behind API Gateway
  * (hono/aws-lambda) and on the local node server. Routes are declared with zod schemas, which
  * validate requests and produce the OpenAPI document at /v2/openapi.json.
  */

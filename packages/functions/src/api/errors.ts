@@ -1,5 +1,5 @@
 /**
- * Turning every failure into API.md's error shape: a status and {"detail": one sentence}.
+ * Turning every failure into docs/api.md's error shape: a status and {"detail": one sentence}.
  * Anything unexpected is a 500 logged with a request id; no input reaches that path on purpose.
  */
 import { DomainError, MoneyFormatError, type Logger } from "@solver-router/core";

@@ -1,5 +1,5 @@
 /**
- * Per-team request rate limit (429 with Retry-After, API.md). A token bucket per team in this
+ * Per-team request rate limit (429 with Retry-After, docs/api.md). A token bucket per team in this
  * process: in Lambda each instance limits on its own, which bounds a runaway client without a
  * database write per request. The native API and the compatibility facades draw on the same
  * buckets.

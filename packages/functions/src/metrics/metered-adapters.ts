@@ -34,7 +34,25 @@ function meteredAdapter(adapter: ProviderAdapter, metrics: Metrics, now: () => n
   return {
     ...adapter,
     submit: (provider, task, context) => timed(provider.id, "submit", () => adapter.submit(provider, task, context)),
-    poll: (provider, upstreamId, type) => timed(provider.id, "poll", () => adapter.poll(provider, upstreamId, type)),
-    report: (provider, upstreamId, correct) => timed(provider.id, "report", () => adapter.report(provider, upstreamId, correct)),
+    ...(adapter.poll ? { poll: (provider, upstreamId, type) => timed(provider.id, "poll", () => adapter.poll!(provider, upstreamId, type)) } : {}),
+    ...(adapter.pollMany
+      ? {
+          // One request for many captchas: timed as one poll, an error if any answer was one.
+          pollMany: async (provider, items) => {
+            const started = now();
+            const outcomes = await adapter.pollMany!(provider, items);
+            const error = outcomes.find((o) => o.kind === "error")?.error;
+            metrics.upstreamCall({
+              providerId: provider.id,
+              operation: "poll",
+              durationMs: Math.round(now() - started),
+              outcome: error ? "error" : "ok",
+              ...(error ? { code: error.code } : {}),
+            });
+            return outcomes;
+          },
+        }
+      : {}),
+    ...(adapter.report ? { report: (provider, upstreamId, correct) => timed(provider.id, "report", () => adapter.report!(provider, upstreamId, correct)) } : {}),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The `acedata` protocol: AceData's hCaptcha image recognition (seeds/003). One synchronous
+ * The `acedata` protocol: AceData's hCaptcha image recognition (AceData's API documentation; docs/providers.md). One synchronous
  * call, `POST {base}/captcha/recognition/hcaptcha` with `{queries, question}`, answers
  * `{"solution": {"label", "box": ["360", "276"], "confidences"}}`: the submit is the solve,
  * there is nothing to poll and no way to report an answer.
@@ -13,10 +13,8 @@
  *   200 without a usable box → unsolvable (not charged; the next provider may solve it)
  */
 import type {
-  PollOutcome,
   Provider,
   ProviderAdapter,
-  ReportOutcome,
   SubmitContext,
   SubmitOutcome,
   TaskType,
@@ -30,7 +28,7 @@ import { imageSize } from "./image-size.ts";
 
 export const ACEDATA_PATH = "/captcha/recognition/hcaptcha";
 /**
- * The call is the solve, so it may take long; seed 003 names no figure. It must end well inside
+ * The call is the solve, so it may take long; AceData's documentation names no figure. It must end well inside
  * the worker's 60 s time limit (infra/queue.ts), or Lambda would kill the whole batch.
  */
 export const ACEDATA_DEFAULT_TIMEOUT_MS = 45_000;
@@ -70,7 +68,7 @@ const ERROR_CODES: Record<string, Pick<UpstreamError, "fault" | "waitSeconds">> 
 
 const TASK_TYPES = ["HcaptchaImageTask"] as const satisfies readonly TaskType[];
 
-export function createAcedataAdapter(opts: AcedataAdapterOptions = {}): ProviderAdapter {
+export function createAcedataAdapter(opts: AcedataAdapterOptions = {}) {
   const fetchFn: FetchFn = opts.fetch ?? globalFetch;
   const timeoutMs = opts.timeoutMs ?? ACEDATA_DEFAULT_TIMEOUT_MS;
   const bottomLeft = opts.boxOrigin === "bottom-left";
@@ -116,22 +114,12 @@ export function createAcedataAdapter(opts: AcedataAdapterOptions = {}): Provider
   return {
     protocol: "acedata",
     taskTypes: TASK_TYPES,
-    polls: false,
     submit,
-    async poll(provider: Provider): Promise<PollOutcome> {
-      return failure("bad_request", "NOT_SUPPORTED", `${provider.id} (AceData) answers when the task is submitted; there is nothing to poll.`);
-    },
-    async report(provider: Provider): Promise<ReportOutcome> {
-      return failure(
-        "bad_request",
-        "REPORT_NOT_SUPPORTED",
-        `${provider.id} (AceData) has no way to report an answer as correct or incorrect; nothing was sent upstream.`,
-      );
-    },
-  };
+    // No poll (the submit is the solve) and no report (AceData takes none).
+  } satisfies ProviderAdapter;
 }
 
-export const acedataAdapter: ProviderAdapter = createAcedataAdapter();
+export const acedataAdapter = createAcedataAdapter();
 
 function interpret(answer: HttpAnswer, provider: Provider, who: string, imageHeight: number | undefined): SubmitOutcome {
   const { status, json } = answer;

@@ -1,5 +1,5 @@
 /**
- * The `solverv2` protocol: the "SmartCaptcha" JSON API v2 (seeds/000) as an upstream.
+ * The `solverv2` protocol: the "SmartCaptcha" JSON API v2 (SmartCaptcha's API documentation; docs/providers.md) as an upstream.
  * Base URL ends in /v2; Bearer auth; JSON in and out; errors as `{"detail": ...}`.
  *
  *   HcaptchaImageTask → POST {base}/solver/hcaptcha/image  {images, question, priority}
@@ -20,7 +20,6 @@ import {
   type Priority,
   type Provider,
   type ProviderAdapter,
-  type ReportOutcome,
   type Solution,
   type SubmitContext,
   type SubmitOutcome,
@@ -51,7 +50,7 @@ export interface Solverv2AdapterOptions {
 
 type Phase = "submit" | "poll";
 
-export function createSolverv2Adapter(opts: Solverv2AdapterOptions = {}): ProviderAdapter {
+export function createSolverv2Adapter(opts: Solverv2AdapterOptions = {}) {
   const fetchFn: FetchFn = opts.fetch ?? globalFetch;
   const timeoutMs = opts.timeoutMs ?? SOLVERV2_DEFAULT_TIMEOUT_MS;
 
@@ -133,20 +132,13 @@ export function createSolverv2Adapter(opts: Solverv2AdapterOptions = {}): Provid
   return {
     protocol: "solverv2",
     taskTypes: TASK_TYPES,
-    polls: true,
     submit,
     poll,
-    async report(provider: Provider): Promise<ReportOutcome> {
-      return failure(
-        "bad_request",
-        "REPORT_NOT_SUPPORTED",
-        `${provider.id} (solverv2) documents no way to report an answer as correct or incorrect; nothing was sent upstream.`,
-      );
-    },
-  };
+    // No report: the API documents no way to report an answer.
+  } satisfies ProviderAdapter;
 }
 
-export const solverv2Adapter: ProviderAdapter = createSolverv2Adapter();
+export const solverv2Adapter = createSolverv2Adapter();
 
 // ---- pricing ----------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 /**
- * The `twocaptcha` protocol (in.php / res.php), spoken by 2Captcha (seed 004) and
- * SolveCaptcha (seed 001): one adapter, many providers that differ only in base URL and key.
+ * The `twocaptcha` protocol (in.php / res.php), spoken by 2Captcha (2Captcha's documentation) and
+ * SolveCaptcha (SolveCaptcha's documentation): one adapter, many providers that differ only in base URL and key.
  *
  *   submit    POST {baseUrl}/in.php   form-urlencoded, key + json=1 + the task's parameters
  *             (+ pingback=<the attempt's URL> when the router has one registered)
@@ -48,7 +48,7 @@ const MAX_ANSWER_CHARS = 1_000_000;
 
 type Exchange = { ok: true; answer: Answer } | { ok: false; error: UpstreamError };
 
-export function createTwocaptchaAdapter(options: TwocaptchaAdapterOptions = {}): ProviderAdapter {
+export function createTwocaptchaAdapter(options: TwocaptchaAdapterOptions = {}) {
   const timeoutMs = options.timeoutMs ?? TWOCAPTCHA_TIMEOUT_MS;
   const fetchFn: FetchFn = options.fetch ?? globalFetch;
 
@@ -82,7 +82,6 @@ export function createTwocaptchaAdapter(options: TwocaptchaAdapterOptions = {}):
   return {
     protocol: "twocaptcha",
     taskTypes: TASK_TYPES,
-    polls: true,
     defaultLimits: { submitsPerSecond: 12 },
 
     async submit(provider: Provider, task: UnifiedTask, context?: SubmitContext): Promise<SubmitOutcome> {
@@ -198,7 +197,7 @@ export function createTwocaptchaAdapter(options: TwocaptchaAdapterOptions = {}):
       // 2Captcha states its balance in USD; SolveCaptcha, a clone of its protocol, prices in USD too.
       return amount === undefined ? { kind: "error", error: unparseableAnswer(status) } : { kind: "balance", amount, currency: "USD" };
     },
-  };
+  } satisfies ProviderAdapter;
 }
 
 const DECIMAL = /^-?\d+(?:\.\d+)?$/;
@@ -209,7 +208,7 @@ function readDecimal(value: unknown): number | undefined {
   return DECIMAL.test(text) ? Number(text) : undefined;
 }
 
-export const twocaptchaAdapter: ProviderAdapter = createTwocaptchaAdapter();
+export const twocaptchaAdapter = createTwocaptchaAdapter();
 
 /** One captcha's answer as a batch or a pingback gives it: the solution text, CAPCHA_NOT_READY or an error code. */
 function readPart(part: string, type: TaskType, apiKey: string): PollOutcome {

@@ -1,7 +1,7 @@
 /**
- * Reading in.php / res.php answers (seed 004 "Solving Captchas", "Error Handling").
+ * Reading in.php / res.php answers (2Captcha's documentation "Solving Captchas", "Error Handling").
  *
- * The adapter always asks for `json=1`, but the seeds warn that errors can still come back as
+ * The adapter always asks for `json=1`, but the providers' documents warn that errors can still come back as
  * plain text and that HTML pages (500, 502) happen, so every answer is read both ways:
  *   JSON   {"status":1,"request":"…"}  (Turnstile adds "useragent")  ·  {"status":0,"request":"ERROR_…"}
  *   plain  OK|…  ·  OK_REPORT_RECORDED  ·  CAPCHA_NOT_READY  ·  ERROR_…  ·  ERROR: 1005
@@ -60,7 +60,7 @@ function parsePlainAnswer(text: string): Answer {
   return { kind: "unparseable" };
 }
 
-/** A captcha id from a successful in.php answer: digits per the seeds; tolerate ids of letters too. */
+/** A captcha id from a successful in.php answer: digits per the providers' documents; tolerate ids of letters too. */
 export function readCaptchaId(request: unknown): string | undefined {
   const id = typeof request === "number" ? String(request) : typeof request === "string" ? request.trim() : undefined;
   return id && /^[A-Za-z0-9_-]{1,64}$/.test(id) ? id : undefined;

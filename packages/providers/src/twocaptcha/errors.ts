@@ -1,9 +1,9 @@
 /**
- * The twocaptcha protocol's error codes (seed 004 "Error Handling", both tables, and
- * "Request limits"; seed 001 has the same codes) mapped to the router's faults
- * (DESIGN.md "Rules from the upstream documents").
+ * The twocaptcha protocol's error codes (2Captcha's documentation "Error Handling", both tables, and
+ * "Request limits"; SolveCaptcha's documentation has the same codes) mapped to the router's faults
+ * (docs/providers.md "How the router reacts to an upstream error").
  *
- * Messages are fixed sentences taken from the seeds' descriptions: nothing the upstream
+ * Messages are fixed sentences taken from the providers' documented descriptions: nothing the upstream
  * sends is echoed into a message, so neither the provider's key nor a URL can leak.
  */
 import type { Fault, UpstreamError } from "@solver-router/core";
@@ -21,7 +21,7 @@ const REPORT_NOT_RECORDED: ErrorRule = {
   message: "The provider did not record the report (too many complaints, or more than 15 minutes since the submit).",
 };
 
-/** Every code the seeds document, except the request-limit `ERROR: NNNN` family (below). */
+/** Every code the providers' documents list, except the request-limit `ERROR: NNNN` family (below). */
 const RULES: Readonly<Record<string, ErrorRule>> = {
   // --- the provider cannot serve anyone now: cool down, route elsewhere ---
   ERROR_WRONG_USER_KEY: {
@@ -127,12 +127,12 @@ const RULES: Readonly<Record<string, ErrorRule>> = {
   ERROR_WRONG_ID_FORMAT: { fault: "bad_request", message: "The captcha id has the wrong format (digits only)." },
   ERROR_EMPTY_ACTION: { fault: "bad_request", message: "The request to the provider had no action." },
   ERROR_REPORT_NOT_RECORDED: REPORT_NOT_RECORDED,
-  // SolveCaptcha (seed 001) spells it without the ERROR_ prefix.
+  // SolveCaptcha (SolveCaptcha's documentation) spells it without the ERROR_ prefix.
   REPORT_NOT_RECORDED,
   ERROR_DUPLICATE_REPORT: { fault: "bad_request", message: "This captcha was already reported." },
 };
 
-/** `ERROR: NNNN`: request-limit blocks (seed 004 "List of error codes for request limitations"). */
+/** `ERROR: NNNN`: request-limit blocks (2Captcha's documentation "List of error codes for request limitations"). */
 const LIMIT_RULES: Readonly<Record<string, { waitSeconds: number; message: string }>> = {
   "1001": { waitSeconds: 600, message: "The provider blocked the account for 10 minutes after 120 'no slot available' errors in a minute." },
   "1002": { waitSeconds: 300, message: "The provider blocked the account for 5 minutes after 120 'zero balance' errors in a minute." },

@@ -1,5 +1,5 @@
 /**
- * Unified task → in.php form parameters (DESIGN.md method table; seed 004 sections
+ * Unified task → in.php form parameters (docs/providers.md; 2Captcha's API documentation, sections
  * "Normal Captcha", "Text Captcha", "reCAPTCHA V2", "Invisible reCAPTCHA V2", "reCAPTCHA V3",
  * "reCAPTCHA Enterprise", "Coordinates method", "Cloudflare Turnstile", "Using proxies").
  * Only parameters the task sets are sent; `key` and `json=1` are added by the adapter.
@@ -8,7 +8,7 @@ import type { TaskFields, TaskType, UnifiedTask } from "@solver-router/core";
 
 export type FormParams = [name: string, value: string][];
 
-/** `textinstructions` and `textcaptcha` hold at most 140 characters (seed 004). */
+/** `textinstructions` and `textcaptcha` hold at most 140 characters (2Captcha's documentation). */
 export const MAX_INSTRUCTION_CHARS = 140;
 
 /**
@@ -77,7 +77,7 @@ const BUILDERS: { [T in TaskType]: Builder<T> } = {
     ...opt("textinstructions", f.instructions ? truncate(f.instructions, MAX_INSTRUCTION_CHARS) : undefined),
   ],
 
-  /** No `method`: the presence of `textcaptcha` selects it (seed 004 "Text Captcha"). */
+  /** No `method`: the presence of `textcaptcha` selects it (2Captcha's documentation "Text Captcha"). */
   TextCaptchaTask: (f) => [
     ["textcaptcha", truncate(f.question, MAX_INSTRUCTION_CHARS)],
     ...(typeof f.language === "number" ? opt("language", f.language) : opt("lang", f.language)),

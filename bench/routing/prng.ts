@@ -4,7 +4,7 @@
  * run see the same luck for the same task on the same provider (common random numbers).
  */
 
-import { mulberry32 } from "../src/seeded-random.ts";
+import { mulberry32 } from "@solver-router/core";
 
 export { mulberry32 };
 

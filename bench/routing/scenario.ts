@@ -1,11 +1,11 @@
 /**
  * The benchmark's world: the task mix, the four launch providers as the router is configured
- * with them (default-pricing.ts, the seeds' prices and speeds), and each provider's hidden
+ * with them (each protocol folder's pricing.ts in packages/providers, the providers' published prices and speeds), and each provider's hidden
  * "true" behaviour, which the router never sees and which differs from the tables in places.
  */
-import { sandboxProviders } from "../src/default-pricing.ts";
-import type { Provider } from "../src/providers.ts";
-import type { TaskType } from "../src/task-types.ts";
+import { launchProviders } from "@solver-router/providers";
+import type { Provider } from "@solver-router/core";
+import type { TaskType } from "@solver-router/core";
 
 /** Share of each task type in the traffic. */
 export const TASK_MIX: readonly [TaskType, number][] = [
@@ -21,7 +21,7 @@ export const TASK_MIX: readonly [TaskType, number][] = [
 /** The providers exactly as the router is configured with them (URLs and keys unused here). */
 export function benchmarkProviders(): Provider[] {
   const url = "http://sim.invalid";
-  return sandboxProviders({ twocaptcha: url, solvecaptcha: url, acedata: url, solverv2: url }, { twocaptcha: "sim", acedata: "sim", solverv2: "sim" });
+  return launchProviders({ twocaptcha: url, solvecaptcha: url, acedata: url, solverv2: url }, { twocaptcha: "sim", acedata: "sim", solverv2: "sim" });
 }
 
 /** How a provider really behaves on one task type (hidden from the router). */
@@ -79,7 +79,7 @@ const base = { sigma: 0.35, explicitFailure: 0.8, transientErrors: 0.003 };
  *    one screenshot of the challenge is a workaround (0.80 against 0.85).
  *  - solvecaptcha: the cheapest for image and text captchas; its token answers are accepted a
  *    little less often than 2Captcha's (0.90 against 0.95 on reCAPTCHA v2); degrades midway.
- *  - acedata: synchronous and fast, but the table's 0.8 is an assumption (seed 003 publishes
+ *  - acedata: synchronous and fast, but the table's 0.8 is an assumption (AceData's documentation publishes
  *    none) and its answers are right far less often (0.62; the API's own confidence is ~0.63).
  *  - solverv2: as its table on hCaptcha; its reCAPTCHA v2 tokens are accepted a little less
  *    often than its table says (0.93 against 0.95).

@@ -1,17 +1,18 @@
 /**
  * Routing benchmark (`pnpm bench:routing [--seed N] [--tasks N] [--buckets N] [--bucket-minutes N]`):
  * the real routing policy
- * against simulated providers with the seeds' prices and speeds and a hidden true behaviour,
+ * against simulated providers with the providers' published prices and speeds and a hidden true behaviour,
  * one of which degrades midway and another has a short outage; compared, per priority, with
- * sending every task to one provider alone. Deterministic for a seed. See simulator.ts for the
- * lifecycle rules and scenario.ts for the providers' hidden behaviour. --buckets and
+ * sending every task to one provider alone. Deterministic for a seed. simulator.ts runs the real
+ * worker against simulated upstreams; scenario.ts holds the providers' hidden behaviour. Exits
+ * 1 when the acceptance bar is not met, or when a run breaks the money rules. --buckets and
  * --bucket-minutes change the observation window (observations.ts) for experiments; --buckets 0
  * counts every observation since the start (the lifetime counters the router had before).
  */
-import { microToCreditsString } from "../src/money.ts";
-import { OBSERVATION_WINDOW, type ObservationWindow } from "../src/observations.ts";
-import { priceAt, type Provider } from "../src/providers.ts";
-import { PRIORITIES, TASK_TYPES, type Priority, type TaskType } from "../src/task-types.ts";
+import { microToCreditsString } from "@solver-router/core";
+import { OBSERVATION_WINDOW, type ObservationWindow } from "@solver-router/core";
+import { priceAt, type Provider } from "@solver-router/core";
+import { PRIORITIES, TASK_TYPES, type Priority, type TaskType } from "@solver-router/core";
 import { credits, figures, mixWeighted, ofTypes, pct, secs, table, type Figures } from "./metrics.ts";
 import { benchmarkProviders, SCENARIO, TASK_MIX, TRUTH, type Scenario } from "./scenario.ts";
 import { generateTasks, simulate, timelineOf, type SimTask, type TaskOutcome } from "./simulator.ts";
@@ -58,27 +59,30 @@ interface Run {
   outcomes: TaskOutcome[];
 }
 
-function runPriority(
+/** Money rules broken in any run (must stay empty). */
+const violations: string[] = [];
+
+async function runPriority(
   seed: number,
   scenario: Scenario,
   tasks: readonly SimTask[],
   providers: readonly Provider[],
   priority: Priority,
   observationWindow: ObservationWindow,
-): { router: Run; alone: Run[] } {
+): Promise<{ router: Run; alone: Run[] }> {
   const all = new Set(TASK_TYPES);
   const timeline = timelineOf(tasks, scenario);
-  const router: Run = {
-    name: "router",
-    types: all,
-    outcomes: simulate({ seed, providers, tasks, priority, scenario, timeline, explorationShare: EXPLORATION_SHARE, observationWindow }).outcomes,
-  };
-  const alone = providers.map((provider): Run => {
+  const routed = await simulate({ seed, providers, tasks, priority, scenario, timeline, explorationShare: EXPLORATION_SHARE, observationWindow });
+  violations.push(...routed.violations);
+  const router: Run = { name: "router", types: all, outcomes: routed.outcomes };
+  const alone: Run[] = [];
+  for (const provider of providers) {
     const types = new Set(Object.keys(provider.tasks) as TaskType[]);
     const served = tasks.filter((t) => types.has(t.type));
-    const outcomes = simulate({ seed, providers: [provider], tasks: served, priority, scenario, timeline, explorationShare: 0, observationWindow }).outcomes;
-    return { name: provider.id, types, outcomes };
-  });
+    const run = await simulate({ seed, providers: [provider], tasks: served, priority, scenario, timeline, explorationShare: 0, observationWindow });
+    violations.push(...run.violations);
+    alone.push({ name: provider.id, types, outcomes: run.outcomes });
+  }
   return { router, alone };
 }
 
@@ -88,6 +92,7 @@ const row = (name: string, f: Figures, weighted: number): string[] => [
   pct(f.answeredRate),
   pct(f.rightRate),
   credits(f.costPerRight),
+  credits(f.netCostPerRight),
   credits(weighted),
   secs(f.p50),
   secs(f.p95),
@@ -100,7 +105,7 @@ const scenarioFor = (count: number): Scenario => ({
   outage: { ...SCENARIO.outage, afterTask: Math.min(SCENARIO.outage.afterTask, Math.floor((count * 3) / 4)) },
 });
 
-function main() {
+async function main() {
   let args: Args;
   try {
     args = parseArgs(process.argv.slice(2));
@@ -137,7 +142,8 @@ function main() {
   console.log(
     "\nDefinitions: answered = tasks with an answer / tasks; right = tasks with a right answer / tasks;\n" +
       "credits/right = credits charged / right answers (= cost per solved task; failed attempts are not charged,\n" +
-      "wrong answers are); mix-weighted = each type's credits/right averaged with the task mix's shares (so that\n" +
+      "wrong answers are, when answered); after refunds = the same once reported wrong answers the upstream\n" +
+      "refunds (twocaptcha's reportbad) are given back; mix-weighted = each type's credits/right averaged with the task mix's shares (so that\n" +
       "answering more of the dear types does not count against a run); p50/p95 = seconds from arrival to answer.\n" +
       "A provider alone gets every task of the types it serves (same luck, same failure handling, no failover);\n" +
       "its row and the router's row under it cover only those types.",
@@ -146,11 +152,11 @@ function main() {
   const verdicts: { provider: string; ok: boolean; text: string; alone: number; aloneAnswered: number; router: number; routerAnswered: number }[] = [];
   let balancedRouter: (Figures & { weighted: number }) | undefined;
   for (const priority of PRIORITIES) {
-    const { router, alone } = runPriority(seed, scenario, tasks, providers, priority, window);
+    const { router, alone } = await runPriority(seed, scenario, tasks, providers, priority, window);
     const r = figures(router.outcomes);
     const rWeighted = mixWeighted(router.outcomes, TASK_MIX, router.types);
     if (priority === "balanced") balancedRouter = { ...r, weighted: rWeighted };
-    const header = ["", "tasks", "answered", "right", "credits/right", "mix-weighted", "p50 s", "p95 s"];
+    const header = ["", "tasks", "answered", "right", "credits/right", "after refunds", "mix-weighted", "p50 s", "p95 s"];
     const rows: string[][] = [header, row("router, all types", r, rWeighted)];
     for (const run of alone) {
       const scope = run.types.size === TASK_TYPES.length ? "all types" : [...run.types].map(short).join("+");
@@ -172,7 +178,8 @@ function main() {
           routerAnswered: same.answeredRate,
           text:
             `${run.name}: router ${credits(sameWeighted)} vs ${credits(aWeighted)} mix-weighted credits/right ` +
-            `(overall ratio ${credits(same.costPerRight)} vs ${credits(a.costPerRight)}${rawOk ? "" : ", higher"}), ` +
+            `(overall ratio ${credits(same.costPerRight)} vs ${credits(a.costPerRight)}${rawOk ? "" : ", higher"}; ` +
+            `after refunds ${credits(same.netCostPerRight)} vs ${credits(a.netCostPerRight)}), ` +
             `answered ${pct(same.answeredRate)} vs ${pct(a.answeredRate)} → ${ok ? "PASS" : "FAIL"}`,
         });
       }
@@ -210,6 +217,8 @@ function main() {
       `The acceptance bar (cheaper per right answer than every provider alone at an equal or better answered rate) ${pass ? "is met" : `is NOT met (${verdicts.filter((v) => !v.ok).map((v) => v.provider).join(", ")})`}. ` +
       `(${seconds} s)`,
   );
+  if (violations.length) console.log(`\nMoney rules broken: ${violations.slice(0, 5).join("; ")}`);
+  if (!pass || violations.length) process.exitCode = 1;
 }
 
 const short = (type: TaskType) => type.replace(/Task$/, "");
@@ -227,4 +236,4 @@ function shares(outcomes: readonly TaskOutcome[]): string {
   return table(rows);
 }
 
-main();
+await main();

@@ -9,8 +9,8 @@
  *                   (per-type figures do not mix answered rates into the comparison: a run that
  *                   answers more of the dearer types would otherwise look dearer per answer)
  */
-import { MICRO_PER_CREDIT } from "../src/money.ts";
-import type { TaskType } from "../src/task-types.ts";
+import { MICRO_PER_CREDIT } from "@solver-router/core";
+import type { TaskType } from "@solver-router/core";
 import type { TaskOutcome } from "./simulator.ts";
 
 export interface Figures {
@@ -18,6 +18,8 @@ export interface Figures {
   answered: number;
   right: number;
   chargedMicro: number;
+  /** Credits per right answer after refunds of reported wrong answers. */
+  netCostPerRight: number;
   /** Credits per right answer (Infinity when none). */
   costPerRight: number;
   answeredRate: number;
@@ -30,6 +32,7 @@ export function figures(outcomes: readonly TaskOutcome[]): Figures {
   const answered = outcomes.filter((o) => o.status === "completed");
   const right = answered.filter((o) => o.correct).length;
   const chargedMicro = outcomes.reduce((sum, o) => sum + o.chargedMicro, 0);
+  const refundedMicro = outcomes.reduce((sum, o) => sum + o.refundedMicro, 0);
   const times = answered.map((o) => o.elapsedMs / 1000).sort((a, b) => a - b);
   return {
     tasks: outcomes.length,
@@ -37,6 +40,7 @@ export function figures(outcomes: readonly TaskOutcome[]): Figures {
     right,
     chargedMicro,
     costPerRight: right > 0 ? chargedMicro / MICRO_PER_CREDIT / right : Infinity,
+    netCostPerRight: right > 0 ? (chargedMicro - refundedMicro) / MICRO_PER_CREDIT / right : Infinity,
     answeredRate: outcomes.length ? answered.length / outcomes.length : 0,
     rightRate: outcomes.length ? right / outcomes.length : 0,
     p50: quantile(times, 0.5),

@@ -1,2 +1,0 @@
-export { DASHBOARD_CSP, dashboardHtml } from "./page.ts";
-export { registerDashboard } from "./routes.ts";
