@@ -9,14 +9,15 @@ import { expect } from "vitest";
 import type { RecordedComponent } from "./sst-recorder";
 
 export const EXPECTED_TABLE = {
-  fields: { pk: "string", sk: "string", gsi1pk: "string", gsi1sk: "string", gsi2pk: "string", gsi2sk: "string", open_pk: "string", open_sk: "string" },
+  fields: { pk: "string", sk: "string", gsi1pk: "string", gsi1sk: "string" },
   primaryIndex: { hashKey: "pk", rangeKey: "sk" },
+  // One index: the all-teams usage report, partitioned by day.
   globalIndexes: {
     gsi1: { hashKey: "gsi1pk", rangeKey: "gsi1sk" },
-    gsi2: { hashKey: "gsi2pk", rangeKey: "gsi2sk" },
-    open: { hashKey: "open_pk", rangeKey: "open_sk" },
   },
   ttl: "expires_at",
+  // The stream feeds the task-effects aggregator (usage, ledger, counts).
+  stream: "new-and-old-images",
 };
 
 /** The index names the DynamoDB stores query (`IndexName: "…"` in packages/functions/src/aws). */

@@ -27,17 +27,21 @@ describe("the production stage", () => {
     expect(table.args.deletionProtection).toBe(true);
   });
 
-  it("deploys the same three functions, each linked to the table, the work queue and both secrets", () => {
+  it("deploys the same five functions; only the API sees the admin key, the sweeper and the aggregator no upstream keys", () => {
     const recording = evaluation.recording;
     expect(recording.functions.map((fn) => fn.handler).sort()).toEqual([
       "packages/functions/src/handlers/api.handler",
+      "packages/functions/src/handlers/provider-monitor.handler",
       "packages/functions/src/handlers/sweeper.handler",
+      "packages/functions/src/handlers/task-effects.handler",
       "packages/functions/src/handlers/worker.handler",
     ]);
-    for (const fn of recording.functions) {
-      for (const name of ["RouterTable", "WorkQueue", "AdminKey", "ProvidersConfig"]) {
-        expect(fn.links.includes(recording.byName(name).instance), `${fn.site} links ${name}`).toBe(true);
-      }
+    const linked = (handler: string, name: string) =>
+      recording.functions.find((fn) => fn.handler === `packages/functions/src/handlers/${handler}.handler`)!.links.includes(recording.byName(name).instance);
+    for (const handler of ["api", "worker", "sweeper", "task-effects", "provider-monitor"]) {
+      expect(linked(handler, "RouterTable"), `${handler} links RouterTable`).toBe(true);
+      expect(linked(handler, "AdminKey"), `${handler} links AdminKey`).toBe(handler === "api");
+      expect(linked(handler, "ProvidersConfig"), `${handler} links ProvidersConfig`).toBe(["api", "worker", "provider-monitor"].includes(handler));
     }
   });
 });

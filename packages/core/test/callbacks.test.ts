@@ -19,7 +19,8 @@ const iso = (secondsAfterStart: number) => new Date(START_MS + secondsAfterStart
 
 /**
  * The result object of an image task submitted at the start and answered by alpha at its first
- * result request (5 s later), written out field by field as docs/api.md describes it.
+ * result request (10 s later: the first tick of the 5-s check grid at least 5 s + 1 s after the
+ * submit), written out field by field as docs/api.md describes it.
  */
 const solvedAtFirstRequest = (task_id: string) => ({
   task_id,
@@ -29,16 +30,16 @@ const solvedAtFirstRequest = (task_id: string) => ({
   coordinates: null,
   verify: null,
   bounding_box: null,
-  processing_time: 5,
+  processing_time: 10,
   credits_used: 0.1,
   error: null,
   refunded: null,
   provider: "alpha",
   routing: expect.stringMatching(/^balanced: lowest expected cost per solved task .*only candidate\)$/),
   priority: "balanced",
-  attempts: [{ provider: "alpha", state: "solved", started_at: iso(0), ended_at: iso(5), result_requests: 1, error: null }],
+  attempts: [{ provider: "alpha", state: "solved", started_at: iso(0), ended_at: iso(10), result_requests: 1, error: null }],
   created_at: iso(0),
-  completed_at: iso(5),
+  completed_at: iso(10),
   report: null,
 });
 
@@ -48,8 +49,8 @@ describe("callbacks", () => {
     const team = w.teams.seed(credits("1"));
     const { task_id } = await w.submit(team.teamId, "ImageToTextTask", { callbackUrl: URL });
     await w.runner.run();
-    // POSTed 1 s after the answer (at 5 s), with the same object GET /v2/solver/result shows
-    expect(w.callbacks.posts).toEqual([{ url: URL, body: solvedAtFirstRequest(task_id), at: START_MS + 6_000 }]);
+    // POSTed as soon as the answer is in (at 10 s), with the same object GET /v2/solver/result shows
+    expect(w.callbacks.posts).toEqual([{ url: URL, body: solvedAtFirstRequest(task_id), at: START_MS + 10_000 }]);
     expect(await getResult(w.ctx, team.teamId, task_id)).toEqual(solvedAtFirstRequest(task_id));
   });
 

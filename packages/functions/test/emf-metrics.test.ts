@@ -164,7 +164,7 @@ describe("meteredAdapters", () => {
 
   it("keeps the adapter's other members (balance, protocol facts)", async () => {
     const { adapter } = setup();
-    expect(adapter).toMatchObject({ protocol: "twocaptcha", polls: true, taskTypes: ["ImageToTextTask"] });
+    expect(adapter).toMatchObject({ protocol: "twocaptcha", taskTypes: ["ImageToTextTask"] });
     expect(await adapter.balance!(provider)).toEqual({ kind: "balance", amount: 2 });
   });
 });
