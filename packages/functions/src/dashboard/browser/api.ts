@@ -38,6 +38,18 @@ export interface TaskList {
   tasks: { task_id: string; status: string; captcha_type: string; credits_used: number | null; created_at: string }[];
 }
 
+/** One upstream in GET /v2/admin/providers: the fields the dashboard shows (more are sent). */
+export interface Provider {
+  id: string;
+  enabled: boolean;
+  cooldown_until: string | null;
+  cooldown_reason: string | null;
+  balance?: number | null;
+  balance_currency?: string | null;
+  balance_read_at?: string | null;
+  balance_error?: string | null;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,

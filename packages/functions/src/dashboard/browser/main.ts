@@ -1,13 +1,13 @@
 /**
  * The usage dashboard's browser code, bundled by esbuild into the page (../page.ts). It talks
  * to the API it is served by (/v2/account, /v2/usage, /v2/solver/tasks, and with the admin key
- * /v2/admin/teams and /v2/admin/usage), draws its charts as inline SVG and keeps the key in
+ * /v2/admin/teams, /v2/admin/usage and /v2/admin/providers), draws its charts as inline SVG and keeps the key in
  * sessionStorage only — never in the URL.
  *
  * Every figure carries a stable `data-testid` (and its raw value in `data-value`), which the
  * browser test (test/e2e/dashboard.test.ts) reads and compares with the API's own answers.
  */
-import { ApiError, query, request, type Account, type TaskList, type UsageReport, type UsageRow } from "./api.ts";
+import { ApiError, query, request, type Account, type Provider, type TaskList, type UsageReport, type UsageRow } from "./api.ts";
 import { stackedBars, type DayValues } from "./chart.ts";
 import { buttonById as button, byId as $, clear, h, inputById as input, selectById as select, slug } from "./dom.ts";
 import { addDays, daysBetween, fmtCredits, fmtInt, fmtRate, fmtSeconds, fmtTime, isDay, today, toMicro } from "./format.ts";
@@ -23,6 +23,7 @@ interface Data {
   account: Account | null;
   teams: Account[];
   teamUsage?: UsageReport;
+  providers: Provider[];
   byDay: Partial<Record<Breakdown, UsageReport>>;
   byGroup: Partial<Record<Breakdown, UsageReport>>;
   recent?: TaskList;
@@ -139,6 +140,7 @@ function enterDashboard() {
   $("dash").setAttribute("data-role", state.role);
   $("team-picker").hidden = state.role !== "admin";
   $("teams-section").hidden = state.role !== "admin";
+  $("providers-section").hidden = state.role !== "admin";
   $("recent-section").hidden = state.role !== "team";
   input("key").value = "";
   load();
@@ -206,18 +208,19 @@ async function loadTeam(): Promise<Data> {
     api<UsageReport>(usagePath({ group_by: "provider" })),
     api<TaskList>(recentPath()),
   ]);
-  return { account, teams: [], byDay: { task_type: dayType, provider: dayProvider }, byGroup: { task_type: byType, provider: byProvider }, recent };
+  return { account, teams: [], providers: [], byDay: { task_type: dayType, provider: dayProvider }, byGroup: { task_type: byType, provider: byProvider }, recent };
 }
 
 async function loadAdmin(): Promise<Data> {
   const all = !state.team;
-  const [teams, teamUsage, dayType, dayProvider, byType, byProvider, dayTeam] = await Promise.all([
+  const [teams, teamUsage, dayType, dayProvider, byType, byProvider, providers, dayTeam] = await Promise.all([
     api<{ teams?: Account[] }>("/v2/admin/teams"),
     api<UsageReport>("/v2/admin/usage" + query({ from: state.from, to: state.to, group_by: "team" })),
     api<UsageReport>(usagePath({ group_by: "day,task_type" })),
     api<UsageReport>(usagePath({ group_by: "day,provider" })),
     api<UsageReport>(usagePath({ group_by: "task_type" })),
     api<UsageReport>(usagePath({ group_by: "provider" })),
+    api<{ providers?: Provider[] }>("/v2/admin/providers"),
     all ? api<UsageReport>(usagePath({ group_by: "day,team" })) : Promise.resolve(undefined),
   ]);
   const list = teams.teams || [];
@@ -225,6 +228,7 @@ async function loadAdmin(): Promise<Data> {
     account: state.team ? list.find((t) => t.team_id === state.team) || null : null,
     teams: list,
     teamUsage,
+    providers: providers.providers || [],
     byDay: { task_type: dayType, provider: dayProvider },
     byGroup: { task_type: byType, provider: byProvider },
   };
@@ -284,6 +288,7 @@ function render() {
   renderCharts();
   renderBreakdown();
   renderTeams();
+  renderProviders();
   renderRecent();
 }
 
@@ -429,6 +434,26 @@ function renderTeams() {
     body.appendChild(tr);
   }
   figure($("teams-count"), fmtInt(d.teams.length), d.teams.length);
+}
+
+/** The upstream accounts (GET /v2/admin/providers): cooldowns and the router's own balance there. */
+function renderProviders() {
+  if (state.role !== "admin") return;
+  const body = clear($("providers-body"));
+  for (const p of data().providers) {
+    const id = "provider-" + slug(p.id) + "-";
+    const known = p.balance !== null && p.balance !== undefined;
+    const balance = known ? String(p.balance) + (p.balance_currency ? " " + p.balance_currency : "") : "—";
+    body.appendChild(
+      h("tr", { "data-testid": "provider-row", "data-provider-id": p.id }, [
+        h("td", { "data-field": "id" }, p.id),
+        h("td", { "data-field": "enabled" }, p.enabled ? "yes" : "no"),
+        h("td", { "data-field": "cooldown_until", title: p.cooldown_reason || "" }, fmtTime(p.cooldown_until)),
+        h("td", { class: "num", "data-field": "balance", "data-testid": id + "balance", "data-value": known ? p.balance : "", title: p.balance_error || "" }, balance),
+        h("td", { "data-field": "balance_read_at" }, fmtTime(p.balance_read_at)),
+      ]),
+    );
+  }
 }
 
 function renderRecent() {
