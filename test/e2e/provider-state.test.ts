@@ -9,7 +9,7 @@
  * The test's time is far in the future and its provider ids its own, so nothing else the stack
  * writes falls into its window.
  */
-import { createRuntime, type Runtime } from "@solver-router/functions";
+import { createRuntime, OBSERVATION_SHARDS, type Runtime } from "@solver-router/functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // The DynamoDB client is a dependency of @solver-router/functions, not of the workspace root: import it from there.
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
@@ -47,11 +47,15 @@ const store = () => runtime.ctx.providerStates;
 const stateOf = async (providerId: string) => (await store().list()).find((s) => s.providerId === providerId);
 
 /** The raw items of the PROVIDERS partition that belong to `providerId`. */
+/** The provider's items: its state item, and its observation buckets in whichever shard partition took them. */
 async function itemsOf(providerId: string) {
-  const { Items = [] } = await runtime.dynamo.send(
-    new QueryCommand({ TableName: "solver-router", KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": { S: "PROVIDERS" } } }),
+  const partitions = ["PROVIDERS", ...Array.from({ length: OBSERVATION_SHARDS }, (_, n) => `PROVIDERS#obs#${n}`)];
+  const pages = await Promise.all(
+    partitions.map((pk) =>
+      runtime.dynamo.send(new QueryCommand({ TableName: "solver-router", KeyConditionExpression: "pk = :pk", ExpressionAttributeValues: { ":pk": { S: pk } } })),
+    ),
   );
-  return Items.filter((item) => item.sk?.S === providerId || item.provider_id?.S === providerId);
+  return pages.flatMap((page) => page.Items ?? []).filter((item) => item.sk?.S === providerId || item.provider_id?.S === providerId);
 }
 
 describe("DynamoProviderStateStore: observations in time buckets", () => {

@@ -220,7 +220,8 @@ describe("every task type, typed path and POST /v2/solver/task, through two twoc
       twocaptchaProviderEntry("2captcha", sandbox.url, sandboxKey, PRICES["2captcha"]),
       twocaptchaProviderEntry("solvecaptcha", sandbox.url, sandboxKey, PRICES.solvecaptcha),
     ]);
-    stack = await startStack({ providersFile });
+    // Pingback off: this file checks the polling rules (test/e2e/upstream-flow.test.ts covers pingback).
+    stack = await startStack({ providersFile, publicUrl: false });
     ({ api } = await createTeam(stack, "task-types", 100));
 
     // All fourteen at once: the slowest (reCAPTCHA v2) needs its 20 s first wait.

@@ -5,3 +5,4 @@ export { createProviderMonitorHandler } from "./provider-monitor.ts";
 export { jsonLogger, quietLogger } from "./logger.ts";
 export * from "./aws/table-definition.ts";
 export { BODY_TOO_LARGE } from "./api/errors.ts";
+export { OBSERVATION_SHARDS } from "./aws/dynamo-provider-state-store.ts";

@@ -3,7 +3,7 @@
  * every worker and API instance reads the same cooldowns and observed figures in one query.
  *
  *   PROVIDERS / <providerId>                         cooldown_until, cooldown_reason
- *   PROVIDERS / #obs#<bucket start, ISO>#<providerId> one observation bucket (core's
+ *   PROVIDERS#obs#<n> / #obs#<bucket start, ISO>#<providerId> one observation bucket (core's
  *                                                    observations.ts): flat counters
  *                                                    `<TaskType>.<figure>`, bumped with ADD;
  *                                                    provider_id, bucket_start (ms), expires_at
@@ -25,7 +25,7 @@
  * account never share a partition with anything else): `next_ms` is the earliest free submit
  * slot (GCRA); reserving a slot is one UpdateItem.
  */
-import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import {
   OBSERVATION_WINDOW,
   TASK_TYPES,
@@ -42,7 +42,7 @@ import {
 } from "@solver-router/core";
 import { keys } from "./entities.ts";
 import { TTL_ATTRIBUTE } from "./table-definition.ts";
-import { isConditionFailure } from "./transact.ts";
+import { isConditionFailure, queryAll } from "./transact.ts";
 
 /** How long an instance trusts the provider state it read. */
 const CACHE_MS = 2000;
@@ -53,8 +53,15 @@ type Figure = "attempts" | "solved" | "unsolvable" | "errors" | "solve_ms" | "re
 
 const PARTITION = "PROVIDERS";
 const OBS_PREFIX = "#obs#";
-const obsKey = (bucketStartMs: number, providerId: string) => ({
-  pk: PARTITION,
+/**
+ * Observation buckets are spread over this many partitions (`PROVIDERS#obs#<n>`, one per writing
+ * instance), so the ADD that every attempt makes never concentrates on one key: at 1,000 tasks/s
+ * each takes about 1/8 of the writes. A read sums them all.
+ */
+export const OBSERVATION_SHARDS = 8;
+const obsPartition = (shard: number) => `${PARTITION}#obs#${shard}`;
+const obsKey = (shard: number, bucketStartMs: number, providerId: string) => ({
+  pk: obsPartition(shard),
   sk: `${OBS_PREFIX}${new Date(bucketStartMs).toISOString()}#${providerId}`,
 });
 
@@ -80,22 +87,19 @@ export class DynamoProviderStateStore implements ProviderStateStore {
     return this.cached.states;
   }
 
+  /** This instance's observation partition. */
+  private readonly obsShard = Math.floor(Math.random() * OBSERVATION_SHARDS);
+
   private async read(): Promise<ProviderState[]> {
     const from = `${OBS_PREFIX}${new Date(windowStartOf(this.now(), this.window)).toISOString()}`;
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: "pk = :pk AND sk >= :from",
-          ExpressionAttributeValues: { ":pk": PARTITION, ":from": from },
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const partitions = [PARTITION, ...Array.from({ length: OBSERVATION_SHARDS }, (_, shard) => obsPartition(shard))];
+    const items = (
+      await Promise.all(
+        partitions.map((pk) =>
+          queryAll(this.db, { TableName: this.table, KeyConditionExpression: "pk = :pk AND sk >= :from", ExpressionAttributeValues: { ":pk": pk, ":from": from } }),
+        ),
+      )
+    ).flat();
 
     const states = new Map<string, ProviderState>();
     const stateOf = (providerId: string) => {
@@ -257,7 +261,7 @@ export class DynamoProviderStateStore implements ProviderStateStore {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
-        Key: obsKey(bucketStart, providerId),
+        Key: obsKey(this.obsShard, bucketStart, providerId),
         UpdateExpression:
           `SET provider_id = :provider, bucket_start = :bucket, #ttl = :expires ` +
           `ADD ${entries.map((_, i) => `#f${i} :v${i}`).join(", ")}`,
