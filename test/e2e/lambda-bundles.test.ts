@@ -172,10 +172,11 @@ describe("the Lambda bundles of `pnpm build`", () => {
       AWS_ENDPOINT_URL_SQS: stack.endpoints.sqs,
       SST_RESOURCE_App: JSON.stringify({ name: "solver-router", stage: "bundle-test" }),
     };
-    // The links infra/functions.ts gives every function: the table, the queue and the two secrets.
+    // The links infra/functions.ts gives the functions: the table, the queues and the two secrets.
     const links = {
       RouterTable: { name: "solver-router", type: "sst.aws.Dynamo" },
       WorkQueue: { url: stack.endpoints.queueUrl, type: "sst.aws.Queue" },
+      WorkQueueDlq: { url: stack.endpoints.dlqUrl, type: "sst.aws.Queue" },
       AdminKey: { value: adminKey, type: "sst.sst.Secret" },
       ProvidersConfig: { value: JSON.stringify(providers), type: "sst.sst.Secret" },
     };

@@ -17,12 +17,16 @@ const resources = Resource as unknown as {
   ProvidersConfig: { value: string };
 };
 
-/** The router's runtime; `providers: false` for functions that never call an upstream (the sweeper, the aggregator). */
-export function awsRuntime(needs: { providers: boolean }) {
+/**
+ * The router's runtime. `providers: false` for functions that never call an upstream (the
+ * sweeper, the aggregator); `deadLetters: true` only for the API (the only function linked to
+ * the dead-letter queue: reading an unlinked Resource throws).
+ */
+export function awsRuntime(needs: { providers: boolean; deadLetters?: boolean }) {
   return createRuntime({
     tableName: resources.RouterTable.name,
     queueUrl: resources.WorkQueue.url,
-    ...(resources.WorkQueueDlq ? { deadLetterQueueUrl: resources.WorkQueueDlq.url } : {}),
+    ...(needs.deadLetters ? { deadLetterQueueUrl: resources.WorkQueueDlq.url } : {}),
     metrics: createEmfMetrics(),
     providers: needs.providers ? parseProvidersFile(JSON.parse(resources.ProvidersConfig.value)) : [],
     explorationShare: Number(process.env.ROUTER_EXPLORATION_SHARE ?? 0.02),
