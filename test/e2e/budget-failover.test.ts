@@ -22,7 +22,8 @@ describe("failover reservations against the monthly budget, in DynamoDB", () => 
     const budget = { month, limitMicro: 150_000 };
     // Written straight to the store (no queue message), so no worker touches it.
     const task: TaskRecord = {
-      taskId: `01budget${now}`, teamId, type: "ImageToTextTask", priority: "balanced", status: "pending", step: 0, version: 1,
+      // Task ids are a ULID and the team (packages/functions/src/aws/entities.ts): 26 digits do as the ULID.
+      taskId: `01${String(now).padStart(24, "0")}-${teamId}`, teamId, type: "ImageToTextTask", priority: "balanced", status: "pending", step: 0, version: 1,
       createdAt: now, updatedAt: now, dueAt: now + 3_600_000, deadlineAt: now + 3_600_000, reservedMicro: 100_000,
       routing: { providerId: "2captcha", reason: "test" }, attempts: [],
     };

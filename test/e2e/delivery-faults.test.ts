@@ -63,7 +63,8 @@ describe("delivery faults: duplicate messages, dying workers, SQS outages", () =
     const providersFile = await writeProvidersFile([
       twocaptchaProviderEntry("2captcha", sandbox.url, key, { ImageToTextTask: { price: PRICE, solve_seconds: 5, accuracy: 0.9 } }),
     ]);
-    stack = await startStack({ providersFile });
+    // Pingback off: these cases follow tasks through their result checks.
+    stack = await startStack({ providersFile, publicUrl: false });
     queues = stackQueue(stack);
   });
 

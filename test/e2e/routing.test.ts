@@ -110,7 +110,8 @@ describe("routing by priority, max_price, and failover when the cheapest provide
       { id: "acedata", protocol: "acedata", base_url: acedata.url, api_key: acedata.apiKey, enabled: true, tasks: TABLE.acedata },
       { id: "solverv2", protocol: "solverv2", base_url: solverv2.url, api_key: solverv2.apiKey, enabled: true, tasks: TABLE.solverv2 },
     ]);
-    stack = await startStack({ providersFile });
+    // Pingback off: this file checks failover on result-request faults (upstream-flow.test.ts covers pingback).
+    stack = await startStack({ providersFile, publicUrl: false });
     ({ api } = await createTeam(stack, "routing", TEAM_CREDITS));
     admin = client(stack, stack.adminKey);
   });

@@ -49,6 +49,12 @@ export interface RuntimeSettings {
   logger?: Logger;
   /** The router's public base URL (upstream pingbacks); unset = upstreams are polled. */
   publicUrl?: string;
+  /**
+   * Resolves when the books (usage, ledger, task counts, kept from the table's stream) hold every
+   * write made so far; read before them. The local stack waits for its stream loop; on AWS they
+   * trail by the stream's delay (docs/architecture.md "Money and usage").
+   */
+  booksCaughtUp?: () => Promise<void>;
   /** Operational metrics (EMF in Lambda); none when unset. */
   metrics?: Metrics;
   /** The work queue's dead-letter queue, for POST /v2/admin/dlq/redrive. */
@@ -80,7 +86,8 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
   const db = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   const clock = settings.clock ?? systemClock;
   const logger = settings.logger ?? jsonLogger;
-  const teams = new DynamoTeamStore(db, settings.tableName, () => clock.now());
+  const booksCaughtUp = settings.booksCaughtUp ?? (async () => {});
+  const teams = new DynamoTeamStore(db, settings.tableName, () => clock.now(), booksCaughtUp);
   const callbackPolicy = settings.callbackPolicy ?? { allowPrivate: false, httpsOnly: true };
   const adapters = settings.adapters ?? defaultAdapters;
   for (const provider of settings.providers) {
@@ -89,9 +96,9 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
     }
   }
   const ctx: RouterContext = {
-    tasks: new DynamoTaskStore(db, settings.tableName),
+    tasks: new DynamoTaskStore(db, settings.tableName, booksCaughtUp),
     teams,
-    usage: new DynamoUsageStore(db, settings.tableName),
+    usage: new DynamoUsageStore(db, settings.tableName, booksCaughtUp),
     providerStates: new DynamoProviderStateStore(db, settings.tableName, () => clock.now()),
     queue: new SqsWorkQueue(sqs, settings.queueUrl),
     callbacks: signedCallbackSender({ policy: callbackPolicy, secretFor: (teamId) => teams.getCallbackSecret(teamId), logger, now: () => clock.now() }),

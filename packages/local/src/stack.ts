@@ -161,7 +161,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     options.instrumentClients?.(clients);
     await ensureTable(clients.dynamo);
     const { queueUrl, dlqUrl } = await ensureQueues(clients.sqs);
+    // The books (usage, ledger, task counts) are read once the stream loop has caught up.
+    let booksCaughtUp = async () => {};
     const runtime = createRuntime({
+      booksCaughtUp: () => booksCaughtUp(),
       tableName: TABLE_NAME,
       queueUrl,
       deadLetterQueueUrl: dlqUrl,
@@ -206,6 +209,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       onError: (error) => logger.error("stream loop", { error: String(error) }),
     });
     stops.push(() => streamLoop.stop());
+    booksCaughtUp = () => streamLoop.caughtUp();
 
     const { Attributes } = await runtime.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
     if (options.worker !== false) {

@@ -18,6 +18,12 @@ import {
 
 export interface StreamLoop {
   stop(): Promise<void>;
+  /**
+   * Resolves once a full pass over the shards, started after the call, found nothing new: every
+   * task write made before the call has reached the books. The local stack reads usage, ledger
+   * and task counts after it (on AWS they trail by the stream's delay).
+   */
+  caughtUp(): Promise<void>;
 }
 
 export function startStreamLoop(options: {
@@ -31,6 +37,8 @@ export function startStreamLoop(options: {
 }): StreamLoop {
   let running = true;
   const idleMs = options.idleMs ?? 100;
+  let pass = 0;
+  const waiting: { after: number; resolve: () => void }[] = [];
   const iterators = new Map<string, string | undefined>(); // shard → next iterator (undefined: closed)
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -57,6 +65,7 @@ export function startStreamLoop(options: {
           lastDiscovery = Date.now();
         }
         let busy = false;
+        const thisPass = ++pass;
         for (const [shardId, iterator] of iterators) {
           if (!iterator || !running) continue;
           const page = await options.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
@@ -76,7 +85,13 @@ export function startStreamLoop(options: {
           }
           iterators.set(shardId, page.NextShardIterator);
         }
-        if (!busy) await pause(idleMs);
+        if (!busy) {
+          for (const waiter of waiting.filter((w) => w.after < thisPass)) {
+            waiting.splice(waiting.indexOf(waiter), 1);
+            waiter.resolve();
+          }
+          await pause(waiting.length ? 5 : idleMs);
+        }
       } catch (error) {
         if (!running) return;
         options.onError?.(error);
@@ -89,6 +104,11 @@ export function startStreamLoop(options: {
     async stop() {
       running = false;
       await done;
+      for (const waiter of waiting.splice(0)) waiter.resolve();
+    },
+    caughtUp() {
+      if (!running) return Promise.resolve();
+      return new Promise((resolve) => waiting.push({ after: pass, resolve }));
     },
   };
 }

@@ -21,6 +21,7 @@ import {
 import {
   badRequest,
   isFinished,
+  monthOf,
   type BudgetLimit,
   type CreateTaskResult,
   type MoneyMove,
@@ -50,6 +51,8 @@ export class DynamoTaskStore implements TaskStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    /** Resolves when the task counts hold every write made so far (runtime.ts booksCaughtUp). */
+    private readonly booksCaughtUp: () => Promise<void> = async () => {},
   ) {}
 
   async create(task: TaskRecord, payload: UnifiedTask, budget?: BudgetLimit): Promise<CreateTaskResult> {
@@ -190,6 +193,7 @@ export class DynamoTaskStore implements TaskStore {
 
   /** The team's task count (of one status), kept on the team item by the stream aggregator. */
   private async count(teamId: string, status: TaskListQuery["status"]): Promise<number> {
+    await this.booksCaughtUp();
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.team(teamId) }));
     if (!Item) return 0;
     const of = (s: NonNullable<TaskListQuery["status"]>) => Math.max(0, Number(Item[taskCountAttribute(s)] ?? 0));
@@ -268,14 +272,17 @@ export class DynamoTaskStore implements TaskStore {
         },
       ];
       let monthUsed: number | undefined;
-      if (prev.budgetMonth) {
+      // A task counts against its month's budget when it was created under one; a caller that
+      // names the budget (MoneyMove.budget) makes the reservation conditional on it either way.
+      const budgetMonth = prev.budgetMonth ?? (move.budgetLimitMicro !== undefined ? monthOf(prev.createdAt) : undefined);
+      if (budgetMonth) {
         const delta = move.reserve - move.release - move.refund;
-        const month = keys.budgetMonth(next.teamId, prev.budgetMonth);
+        const month = keys.budgetMonth(next.teamId, budgetMonth);
         if (move.reserve > 0) {
           const limit =
             move.budgetLimitMicro ??
             (await this.db.send(new GetCommand({ TableName: this.table, Key: keys.team(next.teamId), ConsistentRead: true }))).Item?.monthly_budget;
-          monthUsed = await this.monthUsed(next.teamId, prev.budgetMonth);
+          monthUsed = await this.monthUsed(next.teamId, budgetMonth);
           if (limit !== undefined && monthUsed + move.reserve > Number(limit)) return "over_budget";
         }
         items.push({

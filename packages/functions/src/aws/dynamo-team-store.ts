@@ -9,6 +9,8 @@ export class DynamoTeamStore implements TeamStore {
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly now: () => number,
+    /** Resolves when the ledger holds every write made so far (runtime.ts booksCaughtUp). */
+    private readonly booksCaughtUp: () => Promise<void> = async () => {},
   ) {}
 
   async monthUsed(teamId: string, month: string): Promise<number> {
@@ -197,6 +199,7 @@ export class DynamoTeamStore implements TeamStore {
   }
 
   async ledger(teamId: string, query: { fromDay: string; toDay: string; limit: number }): Promise<LedgerEntry[]> {
+    await this.booksCaughtUp();
     const entries: LedgerEntry[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {

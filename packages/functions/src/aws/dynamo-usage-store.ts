@@ -12,9 +12,12 @@ export class DynamoUsageStore implements UsageStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    /** Resolves when the rollups hold every write made so far (runtime.ts booksCaughtUp). */
+    private readonly booksCaughtUp: () => Promise<void> = async () => {},
   ) {}
 
   async query(input: { teamId?: string; fromDay: string; toDay: string }): Promise<UsageRollup[]> {
+    await this.booksCaughtUp();
     if (input.teamId) {
       // Sort keys start with the day, so a day range is a key range ("~" sorts after "#...").
       const items = await queryAll(this.db, {
