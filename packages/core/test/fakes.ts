@@ -413,7 +413,11 @@ export class FakeTaskStore implements TaskStore {
     }
     if (money) this.teams.applyMoney(next.teamId, money, month);
     this.tasks.set(next.taskId, clone(next));
-    if (isFinished(next.status)) this.open.delete(next.taskId);
+    if (isFinished(next.status)) {
+      this.open.delete(next.taskId);
+      // A task's request (images, proxy credentials) goes when it ends, as in DynamoTaskStore.
+      this.payloads.delete(next.taskId);
+    }
     // What DynamoDB's stream aggregator derives from the same change, applied at once.
     const effects = taskEffects(stored, next);
     this.usage.push(...effects.usage.map(clone));
