@@ -185,14 +185,17 @@ export class DynamoProviderStateStore implements ProviderStateStore {
    * of one instance that arrive within SLOT_COALESCE_MS (a worker batch's submits) share one write.
    */
   reserveSubmitSlot(providerId: string, intervalMs: number, nowMs: number): Promise<number> {
-    return new Promise((resolve, reject) => {
+    // The shared schedule is kept in this store's clock (wall time, what the upstream counts);
+    // the slot is handed back in the caller's, whatever their difference.
+    const skew = nowMs - this.now();
+    return new Promise<number>((resolve, reject) => {
       let request = this.slotRequests.get(providerId);
       if (!request) {
-        this.slotRequests.set(providerId, (request = { intervalMs, nowMs, waiters: [] }));
+        this.slotRequests.set(providerId, (request = { intervalMs, nowMs: this.now(), waiters: [] }));
         setTimeout(() => void this.grantSlots(providerId), SLOT_COALESCE_MS);
       }
       request.waiters.push({ resolve, reject });
-    });
+    }).then((at) => at + skew);
   }
 
   private async grantSlots(providerId: string): Promise<void> {
