@@ -33,10 +33,16 @@ export function startStreamLoop(options: {
   handler: (batch: { Records: _Record[]; shardId: string }) => Promise<void>;
   /** Pause between reads of an idle shard (default 100 ms). */
   idleMs?: number;
+  /**
+   * How long a batch gathers records after the first arrived (default 1000 ms), like the event
+   * source's batching window in infra/aggregator.ts: bigger batches, fewer book-keeping writes.
+   */
+  batchWindowMs?: number;
   onError?: (error: unknown) => void;
 }): StreamLoop {
   let running = true;
   const idleMs = options.idleMs ?? 100;
+  const batchWindowMs = options.batchWindowMs ?? 1000;
   let pass = 0;
   const waiting: { after: number; resolve: () => void }[] = [];
   const iterators = new Map<string, string | undefined>(); // shard → next iterator (undefined: closed)
@@ -68,8 +74,15 @@ export function startStreamLoop(options: {
         const thisPass = ++pass;
         for (const [shardId, iterator] of iterators) {
           if (!iterator || !running) continue;
-          const page = await options.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
-          const records = page.Records ?? [];
+          let page = await options.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
+          const records = [...(page.Records ?? [])];
+          // A batch gathers for the window (cut short when someone waits for the books to catch up).
+          const closeAt = Date.now() + batchWindowMs;
+          while (records.length > 0 && records.length < 1000 && page.NextShardIterator && waiting.length === 0 && Date.now() < closeAt && running) {
+            await pause(Math.min(100, closeAt - Date.now()));
+            page = await options.streams.send(new GetRecordsCommand({ ShardIterator: page.NextShardIterator, Limit: 1000 - records.length }));
+            records.push(...(page.Records ?? []));
+          }
           if (records.length > 0) {
             busy = true;
             for (;;) {

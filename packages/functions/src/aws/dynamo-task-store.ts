@@ -31,7 +31,7 @@ import {
   type TransitionResult,
   type UnifiedTask,
 } from "@solver-router/core";
-import { idPrefixAt, keys, TEAM_DIRECTORY_SHARDS, taskCountAttribute, teamOfTaskId } from "./entities.ts";
+import { idPrefixAt, keys, TEAM_DIRECTORY_SHARDS, taskCountAttribute, taskRecord, teamOfTaskId } from "./entities.ts";
 import { TTL_ATTRIBUTE } from "./table-definition.ts";
 import { conditionFailed as failed, isConditionFailure, queryAll, transactWrite, type TransactItem } from "./transact.ts";
 
@@ -143,7 +143,7 @@ export class DynamoTaskStore implements TaskStore {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.table, Key: keys.task(taskId), ConsistentRead: true, ProjectionExpression: "task" }),
     );
-    return Item?.task as TaskRecord | undefined;
+    return taskRecord.fromAttribute(Item?.task);
   }
 
   async getPayload(taskId: string): Promise<UnifiedTask | undefined> {
@@ -186,7 +186,7 @@ export class DynamoTaskStore implements TaskStore {
     const hasMore = items.length > wanted || more;
     return {
       total: await this.count(teamId, query.status),
-      tasks: pageItems.map((item) => item.task as TaskRecord),
+      tasks: pageItems.map((item) => taskRecord.fromAttribute(item.task)!),
       ...(hasMore && last && pageItems.length === query.limit ? { nextCursor: encodeCursor(last.sk as string) } : {}),
     };
   }
@@ -344,7 +344,7 @@ export class DynamoTaskStore implements TaskStore {
           },
           limit - overdue.length,
         );
-        overdue.push(...items.map((item) => item.task as TaskRecord));
+        overdue.push(...items.map((item) => taskRecord.fromAttribute(item.task)!));
         if (overdue.length >= limit) break;
       }
     }
@@ -353,7 +353,7 @@ export class DynamoTaskStore implements TaskStore {
 
   /** The task item as written at create; later writes update it in place. */
   private taskItem(task: TaskRecord): Record<string, unknown> {
-    return { ...keys.task(task.taskId), team_id: task.teamId, status: task.status, version: task.version, due_at: task.dueAt, task };
+    return { ...keys.task(task.taskId), team_id: task.teamId, status: task.status, version: task.version, due_at: task.dueAt, task: taskRecord.toAttribute(task) };
   }
 
   /** The conditional update that replaces `prev` by `next` (and drops the request once the task ends). */
@@ -368,7 +368,7 @@ export class DynamoTaskStore implements TaskStore {
       ConditionExpression: "version = :prev",
       ExpressionAttributeNames: { "#status": "status", ...(ended ? { "#ttl": TTL_ATTRIBUTE } : {}) },
       ExpressionAttributeValues: {
-        ":task": next,
+        ":task": taskRecord.toAttribute(next),
         ":status": next.status,
         ":version": next.version,
         ":due": next.dueAt,

@@ -15,7 +15,7 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
 import { solveTimeBucket, taskEffects, TASK_STATUSES, type Logger, type TaskRecord, type UsageEvent } from "@solver-router/core";
-import { keys, ledgerLine, SOLVE_HISTOGRAM_ATTRIBUTE, taskCountAttribute } from "./entities.ts";
+import { keys, ledgerLine, SOLVE_HISTOGRAM_ATTRIBUTE, taskCountAttribute, taskRecord } from "./entities.ts";
 import { conditionFailed, transactWrite, type TransactItem } from "./transact.ts";
 
 /** The part of a stream record this reads (Lambda's DynamoDBStreamEvent and GetRecords agree on it). */
@@ -92,7 +92,7 @@ export function createTaskEffectsAggregator(db: DynamoDBDocumentClient, table: s
 }
 
 const image = (value: Record<string, AttributeValue> | undefined): TaskRecord | undefined =>
-  value ? ((unmarshall(value) as { task?: TaskRecord }).task ?? undefined) : undefined;
+  value ? taskRecord.fromAttribute((unmarshall(value) as { task?: unknown }).task) : undefined;
 
 /** Task ids carry their team (entities.ts). */
 const teamOf = (taskId: string) => taskId.slice(27);
