@@ -19,6 +19,8 @@ import type { TaskType } from "./task-types.ts";
 
 /** GET /v2/account (and each team of GET /v2/admin/teams). */
 export async function accountView(ctx: RouterContext, team: Team) {
+  // The team as authentication read it may not have its last tasks' charges moved yet.
+  team = (await ctx.teams.getTeam(team.teamId, { settled: true })) ?? team;
   const now = ctx.clock.now();
   return {
     team_id: team.teamId,

@@ -112,7 +112,12 @@ export interface TaskStore {
 
 export interface TeamStore {
   createTeam(input: { name: string; creditsMicro: Micro; apiKeyHash: string; keyPrefix: string; callbackSecret?: string }): Promise<Team>;
-  getTeam(teamId: string): Promise<Team | undefined>;
+  /**
+   * The team. `settled`: with every task's charge already moved from `reserved` to `charged`
+   * (that move follows a task's end through the books, docs/architecture.md "Money and usage");
+   * without it the read is the fastest one (authentication), `balance` exact either way.
+   */
+  getTeam(teamId: string, options?: { settled?: boolean }): Promise<Team | undefined>;
   listTeams(): Promise<Team[]>;
   teamIdForKeyHash(hash: string): Promise<string | undefined>;
   addCredits(teamId: string, amountMicro: Micro): Promise<Team | undefined>;

@@ -1,6 +1,6 @@
 /**
- * What a change to a task means for the books: the usage rollup increments, the ledger lines
- * and the per-status task counts. (The money moves with the task's own write: ports.ts MoneyMove.)
+ * What a change to a task means for the books: the usage rollup increments, the ledger lines,
+ * the charge that leaves the team's reservation for good, and the per-status task counts.
  *
  * Derived from the task's own before/after records, so the one write that changes a task is
  * all there is to make durable: DynamoDB applies these effects from the table's stream
@@ -17,13 +17,15 @@ export interface TaskEffects {
   teamId?: string;
   usage: UsageEvent[];
   ledger: (LedgerEntry & { taskId: string })[];
+  /** Moves from the team's reservation to what it was charged (the task ended with a charge). */
+  settledChargeMicro: Micro;
   /** +1 / -1 per status: the team's task counts (the task list's `total`). */
   statusCounts: Partial<Record<TaskStatus, number>>;
 }
 
 export function taskEffects(before: TaskRecord | undefined, after: TaskRecord | undefined): TaskEffects {
   const task = after ?? before;
-  const effects: TaskEffects = { ...(task ? { teamId: task.teamId } : {}), usage: [], ledger: [], statusCounts: {} };
+  const effects: TaskEffects = { ...(task ? { teamId: task.teamId } : {}), usage: [], ledger: [], settledChargeMicro: 0, statusCounts: {} };
   if (!task) return effects;
   // A new task is counted by the write that creates it (with the team's reservation); what
   // follows — status moves, deletion, expiry — counts here.
@@ -46,6 +48,7 @@ export function taskEffects(before: TaskRecord | undefined, after: TaskRecord | 
       chargedMicro: charged,
       solveSeconds: after.status === "completed" ? (at - after.createdAt) / 1000 : 0,
     });
+    effects.settledChargeMicro = charged;
     if (charged > 0) effects.ledger.push(line(after, "charge", -charged, at));
   }
   const refund = after.refundedMicro ?? 0;

@@ -4,11 +4,12 @@
  *  - create: one transaction — the team's reservation (and the month's budget when it has one),
  *    the task item (its request inline when small) and, for a large request, its chunks;
  *  - a step that moves no money: one conditional UpdateItem of the task item;
- *  - a step that moves money (the charge at the end, a release, a refund, a failover's extra
+ *  - a step that gives money back or takes more (a release, a refund, a failover's extra
  *    reservation): one transaction of the task and the team (and the month's counter).
- * The usage rollups, the ledger lines and the task counts follow from the task's change through
- * the table's stream (task-effects-aggregator.ts), batched. When a task ends its request
- * (images, proxy credentials) is deleted.
+ * A task that ends at its reserved price is a single-item write too: its charge leaves the
+ * reservation through the table's stream (task-effects-aggregator.ts), with the usage rollups,
+ * the ledger lines and the task counts, batched; the balance is exact at once either way. When a
+ * task ends its request (images, proxy credentials) is deleted.
  */
 import {
   BatchWriteCommand,
@@ -223,10 +224,10 @@ export class DynamoTaskStore implements TaskStore {
   async transition(prev: TaskRecord, next: TaskRecord, money?: MoneyMove): Promise<TransitionResult> {
     const taskUpdate = this.taskUpdate(prev, next);
     const reserve = money?.reserveMicro ?? 0;
-    const charge = money?.chargeMicro ?? 0;
     const release = money?.releaseMicro ?? 0;
     const refund = money?.refundMicro ?? 0;
-    if (reserve === 0 && charge === 0 && release === 0 && refund === 0) {
+    // The charge itself is settled from the stream (reserved → charged), not here.
+    if (reserve === 0 && release === 0 && refund === 0) {
       try {
         await this.db.send(new UpdateCommand(taskUpdate));
       } catch (error) {
@@ -235,7 +236,7 @@ export class DynamoTaskStore implements TaskStore {
       }
     } else {
       const budget = money?.budget?.limitMicro;
-      const result = await this.transitionWithMoney(prev, next, taskUpdate, { reserve, charge, release, refund, ...(budget !== undefined ? { budgetLimitMicro: budget } : {}) });
+      const result = await this.transitionWithMoney(prev, next, taskUpdate, { reserve, release, refund, ...(budget !== undefined ? { budgetLimitMicro: budget } : {}) });
       if (result !== "ok") return result;
     }
     if (isFinished(next.status) && !isFinished(prev.status)) await this.deletePayload(next.taskId);
@@ -243,15 +244,14 @@ export class DynamoTaskStore implements TaskStore {
   }
 
   /**
-   * The task and the team's money in one transaction, so the account is exact the moment the
-   * task is. A failover's extra reservation is checked against the month's budget like the first
-   * one (read, then written conditional on what was read).
+   * The task and the team's money in one transaction. A failover's extra reservation is checked
+   * against the month's budget like the first one (read, then written conditional on what was read).
    */
   private async transitionWithMoney(
     prev: TaskRecord,
     next: TaskRecord,
     taskUpdate: ReturnType<DynamoTaskStore["taskUpdate"]>,
-    move: { reserve: number; charge: number; release: number; refund: number; budgetLimitMicro?: number },
+    move: { reserve: number; release: number; refund: number; budgetLimitMicro?: number },
   ): Promise<TransitionResult> {
     for (;;) {
       const items: TransactItem[] = [
@@ -264,8 +264,8 @@ export class DynamoTaskStore implements TaskStore {
             ConditionExpression: move.reserve > 0 ? "attribute_exists(pk) AND balance >= :reserve" : "attribute_exists(pk)",
             ExpressionAttributeValues: {
               ":balanceDelta": move.release + move.refund - move.reserve,
-              ":reservedDelta": move.reserve - move.charge - move.release,
-              ":chargedDelta": move.charge - move.refund,
+              ":reservedDelta": move.reserve - move.release,
+              ":chargedDelta": -move.refund,
               ...(move.reserve > 0 ? { ":reserve": move.reserve } : {}),
             },
           },

@@ -103,13 +103,15 @@ export class DynamoTeamStore implements TeamStore {
     return team;
   }
 
-  async getTeam(teamId: string): Promise<Team | undefined> {
+  async getTeam(teamId: string, options?: { settled?: boolean }): Promise<Team | undefined> {
+    if (options?.settled) await this.booksCaughtUp();
     const { Item } = await this.db.send(new GetCommand({ TableName: this.table, Key: keys.team(teamId), ConsistentRead: true }));
     return Item ? teamEntity.fromItem(Item) : undefined;
   }
 
   /** Every team: the directory's shards (written once per team, never by money moves), then each team item. */
   async listTeams(): Promise<Team[]> {
+    await this.booksCaughtUp();
     const ids: string[] = [];
     for (let shard = 0; shard < TEAM_DIRECTORY_SHARDS; shard++) {
       const items = await queryAll(this.db, {

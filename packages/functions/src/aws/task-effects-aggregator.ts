@@ -1,8 +1,9 @@
 /**
  * The table's stream → the books. Every write to a task item arrives here (new and old image);
  * core's taskEffects says what it means — usage rollup increments, ledger lines, the per-status
- * task counts — and this applies it, batched: one rollup update per (team, day, type, provider)
- * and one team update per team per batch. (The money itself moves with the task's own write.)
+ * task counts, and the charge that leaves a team's reservation when its task ends — and this
+ * applies it, batched: one rollup update per (team, day, type, provider) and one team update per
+ * team per batch. (Reservations, releases and refunds move with the task's own write.)
  *
  * Exactly once: records of one stream shard come in order, and each transaction that applies
  * a run of them also moves the shard's checkpoint (STREAM#<shard>) past them, on the condition
@@ -40,7 +41,7 @@ const UPDATES_PER_TRANSACTION = 99;
 
 interface Deltas {
   usage: Map<string, { event: UsageEvent; tasks: number; completed: number; failed: number; charged: number; solveMs: number; histogram: Map<number, number> }>;
-  teams: Map<string, { counts: Map<string, number> }>;
+  teams: Map<string, { settled: number; counts: Map<string, number> }>;
 }
 
 export function createTaskEffectsAggregator(db: DynamoDBDocumentClient, table: string, logger: Logger) {
@@ -104,7 +105,7 @@ function merge(all: ReturnType<typeof taskEffects>[]): Deltas {
   const deltas: Deltas = { usage: new Map(), teams: new Map() };
   const teamOfDeltas = (teamId: string) => {
     let team = deltas.teams.get(teamId);
-    if (!team) deltas.teams.set(teamId, (team = { counts: new Map() }));
+    if (!team) deltas.teams.set(teamId, (team = { settled: 0, counts: new Map() }));
     return team;
   };
   for (const effects of all) {
@@ -124,8 +125,9 @@ function merge(all: ReturnType<typeof taskEffects>[]): Deltas {
       }
     }
     const counted = Object.entries(effects.statusCounts);
-    if (!effects.teamId || counted.length === 0) continue;
+    if (!effects.teamId || (counted.length === 0 && effects.settledChargeMicro === 0)) continue;
     const team = teamOfDeltas(effects.teamId);
+    team.settled += effects.settledChargeMicro;
     for (const [status, n] of counted) team.counts.set(status, (team.counts.get(status) ?? 0) + (n ?? 0));
   }
   return deltas;
@@ -166,16 +168,19 @@ function usageUpdates(table: string, deltas: Deltas): TransactItem[] {
 function teamUpdates(table: string, deltas: Deltas): TransactItem[] {
   return [...deltas.teams.entries()].flatMap(([teamId, team]) => {
     const counts = TASK_STATUSES.map((status) => [status, team.counts.get(status) ?? 0] as const).filter(([, n]) => n !== 0);
-    if (counts.length === 0) return [];
+    if (counts.length === 0 && team.settled === 0) return [];
     return [
       {
         Update: {
           TableName: table,
           Key: keys.team(teamId),
-          UpdateExpression: "ADD " + counts.map((_, i) => `#c${i} :c${i}`).join(", "),
+          // The charge of an ended task leaves the reservation for good (balance + reserved + charged stays the same).
+          UpdateExpression:
+            "SET reserved = reserved - :settled, charged = charged + :settled" +
+            (counts.length ? " ADD " + counts.map((_, i) => `#c${i} :c${i}`).join(", ") : ""),
           ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeNames: Object.fromEntries(counts.map(([status], i) => [`#c${i}`, taskCountAttribute(status)])),
-          ExpressionAttributeValues: Object.fromEntries(counts.map(([, n], i) => [`:c${i}`, n])),
+          ...(counts.length ? { ExpressionAttributeNames: Object.fromEntries(counts.map(([status], i) => [`#c${i}`, taskCountAttribute(status)])) } : {}),
+          ExpressionAttributeValues: { ":settled": team.settled, ...Object.fromEntries(counts.map(([, n], i) => [`:c${i}`, n])) },
         },
       },
     ];
