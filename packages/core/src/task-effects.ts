@@ -11,6 +11,7 @@ import { dayOf } from "./clock.ts";
 import type { Micro } from "./money.ts";
 import type { LedgerEntry, UsageEvent } from "./ports.ts";
 import { currentAttempt, isFinished, type TaskRecord, type TaskStatus } from "./task.ts";
+import type { TaskType } from "./task-types.ts";
 
 export interface TaskEffects {
   /** The task's team (undefined only when there is no task on either side). */
@@ -21,6 +22,11 @@ export interface TaskEffects {
   settledChargeMicro: Micro;
   /** +1 / -1 per status: the team's task counts (the task list's `total`). */
   statusCounts: Partial<Record<TaskStatus, number>>;
+  /**
+   * The attempt that solved the task, counted in its provider's observed figures (failures are
+   * counted as they happen: they drive cooldowns; successes, the many, are counted here in bulk).
+   */
+  solved?: { providerId: string; type: TaskType; solveSeconds: number; at: number };
 }
 
 export function taskEffects(before: TaskRecord | undefined, after: TaskRecord | undefined): TaskEffects {
@@ -49,6 +55,11 @@ export function taskEffects(before: TaskRecord | undefined, after: TaskRecord | 
       solveSeconds: after.status === "completed" ? (at - after.createdAt) / 1000 : 0,
     });
     effects.settledChargeMicro = charged;
+    const solvedBy = after.attempts.find((a) => a.state === "solved");
+    if (after.status === "completed" && solvedBy) {
+      const endedAt = solvedBy.endedAt ?? at;
+      effects.solved = { providerId: solvedBy.providerId, type: after.type, solveSeconds: (endedAt - solvedBy.startedAt) / 1000, at: endedAt };
+    }
     if (charged > 0) effects.ledger.push(line(after, "charge", -charged, at));
   }
   const refund = after.refundedMicro ?? 0;

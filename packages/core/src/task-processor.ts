@@ -531,17 +531,16 @@ async function reschedule(ctx: RouterContext, next: TaskRecord, base: TaskRecord
   await commit(ctx, base, record);
 }
 
-/** The upstream answered: charge and end the task; false when another write got there first. */
+/**
+ * The upstream answered: charge and end the task; false when another write got there first. The
+ * solved attempt reaches the provider's observed figures from the task's own write (the books,
+ * task-effects.ts), batched with the others.
+ */
 async function complete(ctx: RouterContext, task: TaskRecord, attempt: Attempt, solution: Solution): Promise<boolean> {
   const now = ctx.clock.now();
   const charge = Math.min(attempt.priceMicro, task.reservedMicro);
   const solvedAttempt: Attempt = { ...attempt, state: "solved", endedAt: now };
-  if (!(await endTask(ctx, withAttempt(task, solvedAttempt), task, { status: "completed", solution, chargeMicro: charge }))) return false;
-  await ctx.providerStates.recordAttempt(attempt.providerId, task.type, {
-    kind: "solved",
-    solveSeconds: (now - attempt.startedAt) / 1000,
-  });
-  return true;
+  return endTask(ctx, withAttempt(task, solvedAttempt), task, { status: "completed", solution, chargeMicro: charge });
 }
 
 /**

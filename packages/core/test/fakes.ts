@@ -306,6 +306,8 @@ export class FakeTaskStore implements TaskStore {
   readonly writes: { prev: TaskRecord; next: TaskRecord; money?: MoneyMove; usage?: UsageEvent }[] = [];
   /** Called after every write that landed (invariant checks). */
   onWrite?: () => void;
+  /** A task's solved attempt, as the DynamoDB aggregator counts it in the provider's figures. */
+  onSolved?: (solved: NonNullable<ReturnType<typeof taskEffects>["solved"]>) => void;
   private crashes: CrashRule[] = [];
   /** Ids of the tasks not yet completed or failed. */
   private readonly open = new Set<string>();
@@ -420,6 +422,7 @@ export class FakeTaskStore implements TaskStore {
     }
     // What DynamoDB's stream aggregator derives from the same change, applied at once.
     const effects = taskEffects(stored, next);
+    if (effects.solved) this.onSolved?.(effects.solved);
     this.usage.push(...effects.usage.map(clone));
     for (const line of effects.ledger) this.teams.lines.push({ teamId: next.teamId, line: clone(line) });
     const usage = effects.usage[0];
@@ -890,6 +893,7 @@ export function createWorld(options: WorldOptions) {
   const usage = new FakeUsageStore(tasks);
   const reportQuota = new FakeReportQuotaStore(tasks);
   const providerStates = new FakeProviderStateStore(clock, options.observationWindow);
+  tasks.onSolved = (solved) => providerStates.observations.recordAttempt(solved.providerId, solved.type, { kind: "solved", solveSeconds: solved.solveSeconds }, clock.now());
   const queue = new FakeWorkQueue(clock);
   const callbacks = new FakeCallbackSender(clock);
   const adapters = {

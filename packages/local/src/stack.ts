@@ -71,7 +71,7 @@ export interface LocalStackOptions {
   /** How often upstream balances are read (default 5 minutes, like infra/provider-monitor.ts); the first read is at start. */
   providerCheckIntervalMs?: number;
   workerConcurrency?: number;
-  /** The worker's batching window (default 200 ms). */
+  /** The worker's batching window (default 400 ms). */
   workerBatchWindowMs?: number;
   /**
    * The router's public URL for upstream pingbacks (default ROUTER_PUBLIC_URL, else the API's own

@@ -22,7 +22,7 @@ export function startWorkerLoop(options: {
   concurrency?: number;
   /** Messages per handler call at most (default 100). */
   maxBatch?: number;
-  /** How long a batch may gather messages after the first arrived (default 200 ms). */
+  /** How long a batch may gather messages after the first arrived (default 400 ms). */
   batchWindowMs?: number;
   onError?: (error: unknown) => void;
   /** Told after each handler call (one Lambda invocation): how long it took and how many records it got. */
@@ -31,7 +31,7 @@ export function startWorkerLoop(options: {
   let running = true;
   const abort = new AbortController();
   const maxBatch = options.maxBatch ?? 100;
-  const windowMs = options.batchWindowMs ?? 200;
+  const windowMs = options.batchWindowMs ?? 400;
   const receive = async (waitSeconds: number, max: number) => {
     const { Messages = [] } = await options.sqs.send(
       new ReceiveMessageCommand({

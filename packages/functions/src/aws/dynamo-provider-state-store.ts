@@ -49,7 +49,7 @@ const CACHE_MS = 2000;
 /** Submit-slot requests of one instance within this window share one write. */
 const SLOT_COALESCE_MS = 5;
 
-type Figure = "attempts" | "solved" | "unsolvable" | "errors" | "solve_ms" | "reports_good" | "reports_bad";
+export type Figure = "attempts" | "solved" | "unsolvable" | "errors" | "solve_ms" | "reports_good" | "reports_bad";
 
 const PARTITION = "PROVIDERS";
 const OBS_PREFIX = "#obs#";
@@ -257,28 +257,40 @@ export class DynamoProviderStateStore implements ProviderStateStore {
   /** One UpdateItem on the current bucket's item: the counters with ADD, its identity with SET. */
   private async add(providerId: string, type: TaskType, figures: Partial<Record<Figure, number>>) {
     this.cached = undefined;
-    const bucketStart = bucketStartOf(this.now(), this.window);
-    // The bucket stops counting a window after it starts; TTL may take it a window after that.
-    const expiresAt = Math.ceil((bucketStart + 2 * this.window.buckets * this.window.bucketMs) / 1000);
-    const entries = Object.entries(figures);
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: obsKey(this.obsShard, bucketStart, providerId),
-        UpdateExpression:
-          `SET provider_id = :provider, bucket_start = :bucket, #ttl = :expires ` +
-          `ADD ${entries.map((_, i) => `#f${i} :v${i}`).join(", ")}`,
-        ExpressionAttributeNames: {
-          "#ttl": TTL_ATTRIBUTE,
-          ...Object.fromEntries(entries.map(([figure], i) => [`#f${i}`, `${type}.${figure}`])),
-        },
-        ExpressionAttributeValues: {
-          ":provider": providerId,
-          ":bucket": bucketStart,
-          ":expires": expiresAt,
-          ...Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value])),
-        },
-      }),
-    );
+    await this.db.send(new UpdateCommand(observationUpdate(this.table, this.obsShard, bucketStartOf(this.now(), this.window), this.window, providerId, type, figures)));
   }
+
+}
+
+/**
+ * The update that adds figures to one observation bucket item (ADD, no read): used for each
+ * failed attempt here and, batched, for solved ones by the task-effects aggregator.
+ */
+export function observationUpdate(
+  table: string,
+  shard: number,
+  bucketStart: number,
+  window: ObservationWindow,
+  providerId: string,
+  type: TaskType,
+  figures: Partial<Record<Figure, number>>,
+) {
+  // The bucket stops counting a window after it starts; TTL may take it a window after that.
+  const expiresAt = Math.ceil((bucketStart + 2 * window.buckets * window.bucketMs) / 1000);
+  const entries = Object.entries(figures);
+  return {
+    TableName: table,
+    Key: obsKey(shard, bucketStart, providerId),
+    UpdateExpression: `SET provider_id = :provider, bucket_start = :bucket, #ttl = :expires ` + `ADD ${entries.map((_, i) => `#f${i} :v${i}`).join(", ")}`,
+    ExpressionAttributeNames: {
+      "#ttl": TTL_ATTRIBUTE,
+      ...Object.fromEntries(entries.map(([figure], i) => [`#f${i}`, `${type}.${figure}`])),
+    },
+    ExpressionAttributeValues: {
+      ":provider": providerId,
+      ":bucket": bucketStart,
+      ":expires": expiresAt,
+      ...Object.fromEntries(entries.map(([, value], i) => [`:v${i}`, value])),
+    },
+  };
 }

@@ -15,8 +15,19 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { BatchWriteCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { unmarshall } from "@aws-sdk/util-dynamodb";
-import { solveTimeBucket, taskEffects, TASK_STATUSES, type Logger, type TaskRecord, type UsageEvent } from "@solver-router/core";
-import { keys, ledgerLine, SOLVE_HISTOGRAM_ATTRIBUTE, taskCountAttribute, taskRecord } from "./entities.ts";
+import {
+  bucketStartOf,
+  OBSERVATION_WINDOW,
+  solveTimeBucket,
+  taskEffects,
+  TASK_STATUSES,
+  type Logger,
+  type TaskRecord,
+  type TaskType,
+  type UsageEvent,
+} from "@solver-router/core";
+import { OBSERVATION_SHARDS, observationUpdate } from "./dynamo-provider-state-store.ts";
+import { keys, ledgerLine, SOLVE_HISTOGRAM_ATTRIBUTE, shardOf, taskCountAttribute, taskRecord } from "./entities.ts";
 import { conditionFailed, transactWrite, type TransactItem } from "./transact.ts";
 
 /** The part of a stream record this reads (Lambda's DynamoDBStreamEvent and GetRecords agree on it). */
@@ -42,6 +53,8 @@ const UPDATES_PER_TRANSACTION = 99;
 interface Deltas {
   usage: Map<string, { event: UsageEvent; tasks: number; completed: number; failed: number; charged: number; solveMs: number; histogram: Map<number, number> }>;
   teams: Map<string, { settled: number; counts: Map<string, number> }>;
+  /** Solved attempts per observation bucket, provider and type. */
+  solved: Map<string, { bucketStart: number; providerId: string; type: TaskType; count: number; solveMs: number }>;
 }
 
 export function createTaskEffectsAggregator(db: DynamoDBDocumentClient, table: string, logger: Logger) {
@@ -64,7 +77,18 @@ export function createTaskEffectsAggregator(db: DynamoDBDocumentClient, table: s
     const flush = async () => {
       if (run.length === 0) return;
       const deltas = merge(run.map((r) => r.effects));
-      const updates = [...usageUpdates(table, deltas), ...teamUpdates(table, deltas)];
+      const observationShard = shardOf(batch.shardId!, OBSERVATION_SHARDS);
+      const updates = [
+        ...usageUpdates(table, deltas),
+        ...teamUpdates(table, deltas),
+        ...[...deltas.solved.values()].map((row) => ({
+          Update: observationUpdate(table, observationShard, row.bucketStart, OBSERVATION_WINDOW, row.providerId, row.type, {
+            attempts: row.count,
+            solved: row.count,
+            solve_ms: row.solveMs,
+          }),
+        })),
+      ];
       const checkpoint: TransactItem = {
         Update: {
           TableName: table,
@@ -85,7 +109,7 @@ export function createTaskEffectsAggregator(db: DynamoDBDocumentClient, table: s
     for (const entry of effects) {
       const next = [...run, entry];
       const deltas = merge(next.map((r) => r.effects));
-      if (deltas.usage.size + deltas.teams.size > UPDATES_PER_TRANSACTION) await flush();
+      if (deltas.usage.size + deltas.teams.size + deltas.solved.size > UPDATES_PER_TRANSACTION) await flush();
       run.push(entry);
     }
     await flush();
@@ -102,13 +126,21 @@ const teamOf = (taskId: string) => taskId.slice(27);
 const pad = (sequence: string) => sequence.padStart(40, "0");
 
 function merge(all: ReturnType<typeof taskEffects>[]): Deltas {
-  const deltas: Deltas = { usage: new Map(), teams: new Map() };
+  const deltas: Deltas = { usage: new Map(), teams: new Map(), solved: new Map() };
   const teamOfDeltas = (teamId: string) => {
     let team = deltas.teams.get(teamId);
     if (!team) deltas.teams.set(teamId, (team = { settled: 0, counts: new Map() }));
     return team;
   };
   for (const effects of all) {
+    if (effects.solved) {
+      const bucketStart = bucketStartOf(effects.solved.at, OBSERVATION_WINDOW);
+      const key = `${bucketStart}#${effects.solved.providerId}#${effects.solved.type}`;
+      const row = deltas.solved.get(key) ?? { bucketStart, providerId: effects.solved.providerId, type: effects.solved.type, count: 0, solveMs: 0 };
+      row.count += 1;
+      row.solveMs += Math.round(effects.solved.solveSeconds * 1000);
+      deltas.solved.set(key, row);
+    }
     for (const event of effects.usage) {
       const key = `${event.teamId}#${event.day}#${event.type}#${event.providerId}`;
       let row = deltas.usage.get(key);
