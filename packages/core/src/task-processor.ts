@@ -405,7 +405,9 @@ export async function handlePingback(ctx: RouterContext, segment: string, answer
       await attemptFailed(ctx, task, attempt, outcome.error, "poll");
       return "accepted";
     }
-    if (await complete(ctx, task, attempt, outcome.solution)) return "accepted";
+    // The pingback's own request posts the callback at once (a failed POST queues the retries): the
+    // team hears of the answer within the same moment, and no queue message is spent on it.
+    if (await complete(ctx, task, attempt, outcome.solution, "inline")) return "accepted";
     // A result check moved the task on meanwhile: read it again and retry.
   }
   return "unknown";
@@ -536,11 +538,11 @@ async function reschedule(ctx: RouterContext, next: TaskRecord, base: TaskRecord
  * solved attempt reaches the provider's observed figures from the task's own write (the books,
  * task-effects.ts), batched with the others.
  */
-async function complete(ctx: RouterContext, task: TaskRecord, attempt: Attempt, solution: Solution): Promise<boolean> {
+async function complete(ctx: RouterContext, task: TaskRecord, attempt: Attempt, solution: Solution, callback: "queued" | "inline" = "queued"): Promise<boolean> {
   const now = ctx.clock.now();
   const charge = Math.min(attempt.priceMicro, task.reservedMicro);
   const solvedAttempt: Attempt = { ...attempt, state: "solved", endedAt: now };
-  return endTask(ctx, withAttempt(task, solvedAttempt), task, { status: "completed", solution, chargeMicro: charge });
+  return endTask(ctx, withAttempt(task, solvedAttempt), task, { status: "completed", solution, chargeMicro: charge }, callback);
 }
 
 /**
@@ -553,6 +555,7 @@ async function endTask(
   next: TaskRecord,
   base: TaskRecord,
   end: { status: "completed"; solution: Solution; chargeMicro: number } | { status: "failed"; error: string },
+  callback: "queued" | "inline" = "queued",
 ): Promise<boolean> {
   const now = ctx.clock.now();
   const chargeMicro = end.status === "completed" ? end.chargeMicro : 0;
@@ -561,17 +564,19 @@ async function endTask(
     ...(end.status === "completed" ? { solution: end.solution, chargedMicro: chargeMicro } : {}),
   };
   const money: MoneyMove = { chargeMicro, releaseMicro: base.reservedMicro - chargeMicro };
-  if (record.callbackUrl) {
+  if (record.callbackUrl && callback === "queued") {
     // Queued before the write, like every next step: a worker dying right after the write must not
     // lose the callback. A message that overtakes the write comes back shortly (handleCallbackMessage).
     await ctx.queue.send({ kind: "callback", task_id: record.taskId, attempt: 1 }, CALLBACK_FIRST_DELAY_SECONDS).catch((error) => {
       ctx.logger.error("could not queue a callback", { task_id: record.taskId, error: String(error) });
     });
   }
-  if (!(await commit(ctx, base, record, money)).ok) return false;
+  const written = await commit(ctx, base, record, money);
+  if (!written.ok) return false;
   ctx.logger.info("task ended", { task_id: record.taskId, status: record.status, provider: servingProvider(record) });
   const [ended] = taskEffects(base, record).usage;
   if (ended) ctx.metrics?.taskEnded(ended);
+  if (record.callbackUrl && callback === "inline") await postCallback(ctx, written.task, 1);
   return true;
 }
 
@@ -596,12 +601,17 @@ export async function handleCallbackMessage(ctx: RouterContext, taskId: string, 
     return;
   }
   if (!task?.callbackUrl || !isFinished(task.status)) return;
-  const sent = await ctx.callbacks.post(task.callbackUrl, callbackBody(task), { teamId: task.teamId, eventId: callbackEventId(task) });
+  await postCallback(ctx, task, attempt);
+}
+
+/** One POST of an ended task's callback; a failure queues the next try (5, 15, 60, 180, 600 s later). */
+async function postCallback(ctx: RouterContext, task: TaskRecord, attempt: number): Promise<void> {
+  const sent = await ctx.callbacks.post(task.callbackUrl!, callbackBody(task), { teamId: task.teamId, eventId: callbackEventId(task) });
   if (sent.ok) return;
   const delay = CALLBACK_DELAYS_SECONDS[attempt - 1];
-  ctx.logger.warn("callback failed", { task_id: taskId, attempt, status: sent.status, error: sent.error });
+  ctx.logger.warn("callback failed", { task_id: task.taskId, attempt, status: sent.status, error: sent.error });
   if (delay === undefined) return; // gave up; the task itself is unchanged
-  await ctx.queue.send({ kind: "callback", task_id: taskId, attempt: attempt + 1 }, Math.min(delay, MAX_DELAY_SECONDS));
+  await ctx.queue.send({ kind: "callback", task_id: task.taskId, attempt: attempt + 1 }, Math.min(delay, MAX_DELAY_SECONDS));
 }
 
 // ── sweeper ────────────────────────────────────────────────────────────────────────────
