@@ -257,14 +257,14 @@ export class DynamoProviderStateStore implements ProviderStateStore {
   /** One UpdateItem on the current bucket's item: the counters with ADD, its identity with SET. */
   private async add(providerId: string, type: TaskType, figures: Partial<Record<Figure, number>>) {
     this.cached = undefined;
-    await this.db.send(new UpdateCommand(observationUpdate(this.table, this.obsShard, bucketStartOf(this.now(), this.window), this.window, providerId, type, figures)));
+    await this.db.send(new UpdateCommand(observationUpdate(this.table, this.obsShard, bucketStartOf(this.now(), this.window), this.window, providerId, [[type, figures]])));
   }
 
 }
 
 /**
- * The update that adds figures to one observation bucket item (ADD, no read): used for each
- * failed attempt here and, batched, for solved ones by the task-effects aggregator.
+ * The update that adds figures (per task type) to one observation bucket item (ADD, no read):
+ * used for each failed attempt here and, batched, for solved ones by the task-effects aggregator.
  */
 export function observationUpdate(
   table: string,
@@ -272,19 +272,18 @@ export function observationUpdate(
   bucketStart: number,
   window: ObservationWindow,
   providerId: string,
-  type: TaskType,
-  figures: Partial<Record<Figure, number>>,
+  byType: readonly (readonly [TaskType, Partial<Record<Figure, number>>])[],
 ) {
   // The bucket stops counting a window after it starts; TTL may take it a window after that.
   const expiresAt = Math.ceil((bucketStart + 2 * window.buckets * window.bucketMs) / 1000);
-  const entries = Object.entries(figures);
+  const entries = byType.flatMap(([type, figures]) => Object.entries(figures).map(([figure, value]) => [`${type}.${figure}`, value] as const));
   return {
     TableName: table,
     Key: obsKey(shard, bucketStart, providerId),
     UpdateExpression: `SET provider_id = :provider, bucket_start = :bucket, #ttl = :expires ` + `ADD ${entries.map((_, i) => `#f${i} :v${i}`).join(", ")}`,
     ExpressionAttributeNames: {
       "#ttl": TTL_ATTRIBUTE,
-      ...Object.fromEntries(entries.map(([figure], i) => [`#f${i}`, `${type}.${figure}`])),
+      ...Object.fromEntries(entries.map(([attribute], i) => [`#f${i}`, attribute])),
     },
     ExpressionAttributeValues: {
       ":provider": providerId,

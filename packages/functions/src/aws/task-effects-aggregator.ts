@@ -53,8 +53,8 @@ const UPDATES_PER_TRANSACTION = 99;
 interface Deltas {
   usage: Map<string, { event: UsageEvent; tasks: number; completed: number; failed: number; charged: number; solveMs: number; histogram: Map<number, number> }>;
   teams: Map<string, { settled: number; counts: Map<string, number> }>;
-  /** Solved attempts per observation bucket, provider and type. */
-  solved: Map<string, { bucketStart: number; providerId: string; type: TaskType; count: number; solveMs: number }>;
+  /** Solved attempts per observation bucket and provider (one item), then per type. */
+  solved: Map<string, { bucketStart: number; providerId: string; byType: Map<TaskType, { count: number; solveMs: number }> }>;
 }
 
 export function createTaskEffectsAggregator(db: DynamoDBDocumentClient, table: string, logger: Logger) {
@@ -82,11 +82,14 @@ export function createTaskEffectsAggregator(db: DynamoDBDocumentClient, table: s
         ...usageUpdates(table, deltas),
         ...teamUpdates(table, deltas),
         ...[...deltas.solved.values()].map((row) => ({
-          Update: observationUpdate(table, observationShard, row.bucketStart, OBSERVATION_WINDOW, row.providerId, row.type, {
-            attempts: row.count,
-            solved: row.count,
-            solve_ms: row.solveMs,
-          }),
+          Update: observationUpdate(
+            table,
+            observationShard,
+            row.bucketStart,
+            OBSERVATION_WINDOW,
+            row.providerId,
+            [...row.byType.entries()].map(([type, f]) => [type, { attempts: f.count, solved: f.count, solve_ms: f.solveMs }] as const),
+          ),
         })),
       ];
       const checkpoint: TransactItem = {
@@ -135,10 +138,12 @@ function merge(all: ReturnType<typeof taskEffects>[]): Deltas {
   for (const effects of all) {
     if (effects.solved) {
       const bucketStart = bucketStartOf(effects.solved.at, OBSERVATION_WINDOW);
-      const key = `${bucketStart}#${effects.solved.providerId}#${effects.solved.type}`;
-      const row = deltas.solved.get(key) ?? { bucketStart, providerId: effects.solved.providerId, type: effects.solved.type, count: 0, solveMs: 0 };
-      row.count += 1;
-      row.solveMs += Math.round(effects.solved.solveSeconds * 1000);
+      const key = `${bucketStart}#${effects.solved.providerId}`;
+      const row = deltas.solved.get(key) ?? { bucketStart, providerId: effects.solved.providerId, byType: new Map() };
+      const figures = row.byType.get(effects.solved.type) ?? { count: 0, solveMs: 0 };
+      figures.count += 1;
+      figures.solveMs += Math.round(effects.solved.solveSeconds * 1000);
+      row.byType.set(effects.solved.type, figures);
       deltas.solved.set(key, row);
     }
     for (const event of effects.usage) {
