@@ -157,6 +157,34 @@ describe("upstream flow control", () => {
   });
 });
 
+describe("the books after answers of several types from one account", () => {
+  it("solved attempts of two task types, ended in one stream batch, both reach the provider's figures and the usage report", async () => {
+    // One aggregator batch then holds two types of one provider in one observation bucket: they
+    // must go into one update of that item (a transaction refuses two operations on one item).
+    const { stack } = await start({ solveAfterMs: 300, requirePingbackRegistration: true });
+    const { api } = await createTeam(stack, "two-types", 10);
+    const ids = await Promise.all([
+      api.request("POST", "/v2/solver/image", { body: image("types-1") }).then((r) => r.body.task_id as string),
+      api
+        .request("POST", "/v2/solver/recaptcha/v2", { body: { site_key: "6Le-wvkSAAAAAPBMRTvw0Q4Muexq9bi0DJwx_mJ-", page_url: "https://example.com/" } })
+        .then((r) => r.body.task_id as string),
+    ]);
+    const results = await Promise.all(ids.map((id) => waitForEnd(api, id, 30_000)));
+    expect(results.map((r) => r.status)).toEqual(["completed", "completed"]);
+    const usage = (await api.request("GET", "/v2/usage?group_by=task_type")).body;
+    expect(usage.totals).toMatchObject({ tasks: 2, completed: 2 });
+    const admin = client(stack, stack.adminKey);
+    let observed: Record<string, { solved: number }> = {};
+    for (let i = 0; i < 50; i++) {
+      const tasks = (await admin.request("GET", "/v2/admin/providers")).body.providers[0].tasks;
+      observed = { image: tasks.ImageToTextTask.observed, token: tasks.RecaptchaV2Task.observed };
+      if (observed.image!.solved === 1 && observed.token!.solved === 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(observed).toMatchObject({ image: { solved: 1 }, token: { solved: 1 } });
+  });
+});
+
 /** Submits a reCAPTCHA the sandbox holds (no pingback until the test sends one); waits until the upstream has it. */
 async function startSlowTask(api: ReturnType<typeof client>): Promise<string> {
   const { body } = await api.request("POST", "/v2/solver/recaptcha/v2", { body: { site_key: "6Le-wvkSAAAAAPBMRTvw0Q4Muexq9bi0DJwx_mJ-", page_url: "https://example.com/login" } });

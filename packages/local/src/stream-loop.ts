@@ -16,6 +16,9 @@ import {
   type _Record,
 } from "@aws-sdk/client-dynamodb-streams";
 
+/** The longest a read waits for the books to catch up. */
+const CAUGHT_UP_MAX_MS = 5000;
+
 export interface StreamLoop {
   stop(): Promise<void>;
   /**
@@ -121,7 +124,11 @@ export function startStreamLoop(options: {
     },
     caughtUp() {
       if (!running) return Promise.resolve();
-      return new Promise((resolve) => waiting.push({ after: pass, resolve }));
+      // Never longer than CAUGHT_UP_MAX_MS: a stuck batch (retried until it passes) must not hold every read.
+      return new Promise((resolve) => {
+        const timer = setTimeout(resolve, CAUGHT_UP_MAX_MS);
+        waiting.push({ after: pass, resolve: () => (clearTimeout(timer), resolve()) });
+      });
     },
   };
 }
