@@ -18,3 +18,17 @@ export function countBy(values: readonly string[]): Record<string, number> {
   for (const value of values) out[value] = (out[value] ?? 0) + 1;
   return out;
 }
+
+/**
+ * Prints the verdict on the thresholds given on the command line (FAIL naming each one missed,
+ * PASS when all hold, nothing when none was given); the exit code it means.
+ */
+export function verdict(breaches: readonly (string | false | undefined)[], anyThreshold: boolean): number {
+  const missed = breaches.filter((b): b is string => typeof b === "string");
+  if (missed.length > 0) {
+    console.log(`\nFAIL: ${missed.join("; ")}`);
+    return 1;
+  }
+  if (anyThreshold) console.log("\nPASS: within every threshold given");
+  return 0;
+}

@@ -21,7 +21,7 @@
 import { parseArgs } from "node:util";
 import { REALISTIC_TWOCAPTCHA_SOLVE_TIMES } from "@solver-router/sandbox";
 import { startBenchStack } from "./bench-stack.ts";
-import { countBy, optionalNumber, positiveInt } from "./cli.ts";
+import { countBy, optionalNumber, positiveInt, verdict } from "./cli.ts";
 import { startCallbackReceiver } from "./callback-receiver.ts";
 import { realisticMix, REALISTIC_MIX } from "./mix.ts";
 import { billPerMillionTasks, infraMemoryMb, type PerTask } from "./prices.ts";
@@ -161,13 +161,8 @@ try {
     limits.invocations !== undefined && perTask.lambdaInvocations > limits.invocations
       ? `${round(perTask.lambdaInvocations)} Lambda invocations per task > ${limits.invocations}`
       : undefined,
-  ].filter((b): b is string => b !== undefined);
-  if (breaches.length > 0) {
-    console.log(`\nFAIL: ${breaches.join("; ")}`);
-    exitCode = 1;
-  } else if (Object.values(limits).some((l) => l !== undefined)) {
-    console.log("\nPASS: within every threshold given");
-  }
+  ];
+  exitCode = Math.max(exitCode, verdict(breaches, Object.values(limits).some((l) => l !== undefined)));
 } catch (error) {
   console.error(`bench:cost failed: ${error instanceof Error ? error.message : String(error)}`);
   exitCode = 2;

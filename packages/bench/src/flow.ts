@@ -26,12 +26,11 @@
  * A small run: --tasks 20 --burst 100 --burst-seconds 2 --solve-scale 0.2
  */
 import { mkdtemp, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { generateApiKey } from "@solver-router/core";
+import { freePort } from "@solver-router/local";
 import {
   REALISTIC_TWOCAPTCHA_SOLVE_TIMES,
   startTwocaptchaSandbox,
@@ -349,15 +348,4 @@ function fmtMs(ms: number): string {
 
 function fmtRange([min, max]: SolveTimeRange): string {
   return `${round(min / 1000, 1)}-${round(max / 1000, 1)} s`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

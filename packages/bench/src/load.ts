@@ -15,7 +15,7 @@
 import { parseArgs } from "node:util";
 import { startBenchStack } from "./bench-stack.ts";
 import { startCallbackReceiver } from "./callback-receiver.ts";
-import { countBy, optionalNumber, positiveInt } from "./cli.ts";
+import { countBy, optionalNumber, positiveInt, verdict } from "./cli.ts";
 import { realisticMix } from "./mix.ts";
 import { RouterClient } from "./router-client.ts";
 import { percentile, round, table } from "./stats.ts";
@@ -113,13 +113,8 @@ try {
   const breaches = [
     minRps !== undefined && rps < minRps ? `${round(rps, 1)} accepted submits/s < ${minRps}` : undefined,
     maxP99 !== undefined && !(p99 <= maxP99) ? `p99 ${round(p99, 1)} ms > ${maxP99} ms` : undefined,
-  ].filter((b): b is string => b !== undefined);
-  if (breaches.length > 0) {
-    console.log(`\nFAIL: ${breaches.join("; ")}`);
-    exitCode = 1;
-  } else if (minRps !== undefined || maxP99 !== undefined) {
-    console.log("\nPASS: within every threshold given");
-  }
+  ];
+  exitCode = Math.max(exitCode, verdict(breaches, minRps !== undefined || maxP99 !== undefined));
 } catch (error) {
   console.error(`bench:load failed: ${error instanceof Error ? error.message : String(error)}`);
   exitCode = 2;

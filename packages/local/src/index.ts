@@ -1,1 +1,1 @@
-export { startLocalStack, type LocalStack, type LocalStackOptions } from "./stack.ts";
+export { freePort, startLocalStack, type LocalStack, type LocalStackOptions } from "./stack.ts";

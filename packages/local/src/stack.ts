@@ -298,7 +298,8 @@ function timed<Args extends unknown[]>(fetch: (...args: Args) => Response | Prom
   };
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

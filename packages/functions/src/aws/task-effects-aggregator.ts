@@ -74,9 +74,9 @@ export function createTaskEffectsAggregator(db: DynamoDBDocumentClient, table: s
 
     // Runs of records whose merged updates fit one transaction, each moving the checkpoint past it.
     let run: typeof effects = [];
+    let deltas = emptyDeltas();
     const flush = async () => {
       if (run.length === 0) return;
-      const deltas = merge(run.map((r) => r.effects));
       const observationShard = shardOf(batch.shardId!, OBSERVATION_SHARDS);
       const updates = [
         ...usageUpdates(table, deltas),
@@ -108,11 +108,12 @@ export function createTaskEffectsAggregator(db: DynamoDBDocumentClient, table: s
         throw new Error(`stream aggregation cancelled: ${reasons.map((r) => r.Code ?? "None").join(", ")}`);
       }
       run = [];
+      deltas = emptyDeltas();
     };
     for (const entry of effects) {
-      const next = [...run, entry];
-      const deltas = merge(next.map((r) => r.effects));
-      if (deltas.usage.size + deltas.teams.size + deltas.solved.size > UPDATES_PER_TRANSACTION) await flush();
+      const own = mergeInto(emptyDeltas(), entry.effects);
+      if (sizeOf(deltas) + newItems(deltas, own) > UPDATES_PER_TRANSACTION) await flush();
+      mergeInto(deltas, entry.effects);
       run.push(entry);
     }
     await flush();
@@ -128,41 +129,51 @@ const teamOf = (taskId: string) => taskId.slice(27);
 /** Stream sequence numbers are decimal strings of varying length: padded, they compare as strings. */
 const pad = (sequence: string) => sequence.padStart(40, "0");
 
-function merge(all: ReturnType<typeof taskEffects>[]): Deltas {
-  const deltas: Deltas = { usage: new Map(), teams: new Map(), solved: new Map() };
+const emptyDeltas = (): Deltas => ({ usage: new Map(), teams: new Map(), solved: new Map() });
+
+/** Items one transaction would update for these deltas. */
+const sizeOf = (deltas: Deltas) => deltas.usage.size + deltas.teams.size + deltas.solved.size;
+
+/** Items `more` would add to `deltas` (keys it does not have yet). */
+const newItems = (deltas: Deltas, more: Deltas) =>
+  [...more.usage.keys()].filter((k) => !deltas.usage.has(k)).length +
+  [...more.teams.keys()].filter((k) => !deltas.teams.has(k)).length +
+  [...more.solved.keys()].filter((k) => !deltas.solved.has(k)).length;
+
+/** Adds one record's effects to the run's deltas (merged per item the transaction updates). */
+function mergeInto(deltas: Deltas, effects: ReturnType<typeof taskEffects>): Deltas {
   const teamOfDeltas = (teamId: string) => {
     let team = deltas.teams.get(teamId);
     if (!team) deltas.teams.set(teamId, (team = { settled: 0, counts: new Map() }));
     return team;
   };
-  for (const effects of all) {
-    if (effects.solved) {
-      const bucketStart = bucketStartOf(effects.solved.at, OBSERVATION_WINDOW);
-      const key = `${bucketStart}#${effects.solved.providerId}`;
-      const row = deltas.solved.get(key) ?? { bucketStart, providerId: effects.solved.providerId, byType: new Map() };
-      const figures = row.byType.get(effects.solved.type) ?? { count: 0, solveMs: 0 };
-      figures.count += 1;
-      figures.solveMs += Math.round(effects.solved.solveSeconds * 1000);
-      row.byType.set(effects.solved.type, figures);
-      deltas.solved.set(key, row);
+  if (effects.solved) {
+    const bucketStart = bucketStartOf(effects.solved.at, OBSERVATION_WINDOW);
+    const key = `${bucketStart}#${effects.solved.providerId}`;
+    const row = deltas.solved.get(key) ?? { bucketStart, providerId: effects.solved.providerId, byType: new Map() };
+    const figures = row.byType.get(effects.solved.type) ?? { count: 0, solveMs: 0 };
+    figures.count += 1;
+    figures.solveMs += Math.round(effects.solved.solveSeconds * 1000);
+    row.byType.set(effects.solved.type, figures);
+    deltas.solved.set(key, row);
+  }
+  for (const event of effects.usage) {
+    const key = `${event.teamId}#${event.day}#${event.type}#${event.providerId}`;
+    let row = deltas.usage.get(key);
+    if (!row) deltas.usage.set(key, (row = { event, tasks: 0, completed: 0, failed: 0, charged: 0, solveMs: 0, histogram: new Map() }));
+    const ended = event.kind === "ended";
+    row.tasks += ended ? 1 : 0;
+    row.completed += ended && event.completed ? 1 : 0;
+    row.failed += ended && !event.completed ? 1 : 0;
+    row.charged += event.chargedMicro;
+    row.solveMs += Math.round(event.solveSeconds * 1000);
+    if (ended && event.completed) {
+      const bucket = solveTimeBucket(event.solveSeconds);
+      row.histogram.set(bucket, (row.histogram.get(bucket) ?? 0) + 1);
     }
-    for (const event of effects.usage) {
-      const key = `${event.teamId}#${event.day}#${event.type}#${event.providerId}`;
-      let row = deltas.usage.get(key);
-      if (!row) deltas.usage.set(key, (row = { event, tasks: 0, completed: 0, failed: 0, charged: 0, solveMs: 0, histogram: new Map() }));
-      const ended = event.kind === "ended";
-      row.tasks += ended ? 1 : 0;
-      row.completed += ended && event.completed ? 1 : 0;
-      row.failed += ended && !event.completed ? 1 : 0;
-      row.charged += event.chargedMicro;
-      row.solveMs += Math.round(event.solveSeconds * 1000);
-      if (ended && event.completed) {
-        const bucket = solveTimeBucket(event.solveSeconds);
-        row.histogram.set(bucket, (row.histogram.get(bucket) ?? 0) + 1);
-      }
-    }
-    const counted = Object.entries(effects.statusCounts);
-    if (!effects.teamId || (counted.length === 0 && effects.settledChargeMicro === 0)) continue;
+  }
+  const counted = Object.entries(effects.statusCounts);
+  if (effects.teamId && (counted.length > 0 || effects.settledChargeMicro !== 0)) {
     const team = teamOfDeltas(effects.teamId);
     team.settled += effects.settledChargeMicro;
     for (const [status, n] of counted) team.counts.set(status, (team.counts.get(status) ?? 0) + (n ?? 0));
