@@ -3,12 +3,11 @@
  * and moving them back to the work queue once the fault that put them there is fixed
  * (docs/operations.md, alarm "DeadLetterQueueNotEmpty"). `pnpm admin dlq-redrive` calls it.
  */
-import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { unavailable } from "@solver-router/core";
 import type { MiddlewareHandler } from "hono";
 import { DEFAULT_REDRIVE_MAX, MAX_REDRIVE_MAX, type DeadLetters } from "../../aws/sqs-dead-letters.ts";
-import { describeZodError, detail } from "../errors.ts";
-import { ErrorSchema } from "../schemas.ts";
+import { adminSecurity, errorResponses, jsonResponse, routeGroup } from "./route-kit.ts";
 
 const DeadLettersSchema = z.object({ messages: z.number().int().describe("Messages waiting in the dead-letter queue (approximate)") });
 const RedriveSchema = z.object({
@@ -25,26 +24,19 @@ const RedriveQuerySchema = z.object({
     .openapi({ description: `At most this many messages per call (default ${DEFAULT_REDRIVE_MAX})` }),
 });
 
-const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, { description: String(s), content: { "application/json": { schema: ErrorSchema } } }]));
-const security = [{ AdminKey: [] }];
 const NOT_CONFIGURED = "The dead-letter queue is not configured for this deployment";
 
 export function deadLetterRoutes(deadLetters: DeadLetters | undefined, admin: MiddlewareHandler) {
-  const app = new OpenAPIHono({
-    defaultHook: (result, c) => {
-      if (!result.success) return detail(c, 400, describeZodError(result.error, "parameters"));
-    },
-  });
+  const app = routeGroup();
 
   app.openapi(
     createRoute({
       method: "get",
       path: "/v2/admin/dlq",
       tags: ["admin"],
-      security,
+      security: adminSecurity,
       middleware: [admin] as const,
-      responses: { 200: { description: "The dead-letter queue's size", content: { "application/json": { schema: DeadLettersSchema } } }, ...errors(401, 503) },
+      responses: { 200: jsonResponse(DeadLettersSchema, "The dead-letter queue's size"), ...errorResponses(401, 503) },
     }),
     async (c) => {
       if (!deadLetters) throw unavailable(NOT_CONFIGURED);
@@ -57,10 +49,10 @@ export function deadLetterRoutes(deadLetters: DeadLetters | undefined, admin: Mi
       method: "post",
       path: "/v2/admin/dlq/redrive",
       tags: ["admin"],
-      security,
+      security: adminSecurity,
       middleware: [admin] as const,
       request: { query: RedriveQuerySchema },
-      responses: { 200: { description: "Messages moved back to the work queue", content: { "application/json": { schema: RedriveSchema } } }, ...errors(400, 401, 503) },
+      responses: { 200: jsonResponse(RedriveSchema, "Messages moved back to the work queue"), ...errorResponses(400, 401, 503) },
     }),
     async (c) => {
       if (!deadLetters) throw unavailable(NOT_CONFIGURED);
