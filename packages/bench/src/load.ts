@@ -103,6 +103,8 @@ try {
     await receiver.waitFor(everyTask, positiveInt(args["end-timeout-seconds"], "--end-timeout-seconds") * 1000);
     const statuses = countBy([...receiver.results.values()].map((r) => r.status));
     console.log(`every task ended, ${round((Date.now() - waitStarted) / 1000, 1)} s after the run: ${Object.entries(statuses).map(([s, c]) => `${c} ${s}`).join(", ")}`);
+    const failures = [...receiver.results.values()].filter((r) => r.status === "failed").map((r) => `${String(r.body.type)}: ${String(r.body.error).slice(0, 100)}`);
+    for (const [reason, count] of Object.entries(countBy(failures))) console.log(`  ${count} failed × ${reason}`);
   } catch (error) {
     console.log(`NOT every task ended: ${error instanceof Error ? error.message : String(error)}`);
     exitCode = 1;

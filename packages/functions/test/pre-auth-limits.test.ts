@@ -9,9 +9,9 @@ import { KeyGuard } from "../src/api/key-guard.ts";
 const from = (address: string) => ({ incoming: { socket: { remoteAddress: address } } });
 
 const VALID = "a".repeat(32);
-const team: Team = { teamId: "t1", name: "t", balanceMicro: 0, reservedMicro: 0, chargedMicro: 0, creditedMicro: 0, createdAt: 0 };
+const TEAM: Team = { teamId: "t1", name: "t", balanceMicro: 0, reservedMicro: 0, chargedMicro: 0, creditedMicro: 0, createdAt: 0 };
 
-function appWithGuard(now: () => number) {
+function appWithGuard(now: () => number, team: Team = { ...TEAM }) {
   let lookups = 0;
   const ctx = {
     teams: {
@@ -20,17 +20,17 @@ function appWithGuard(now: () => number) {
         return hash === hashApiKey(VALID) ? "t1" : undefined;
       },
       async getTeam() {
-        return team;
+        return { ...team };
       },
     },
   } as unknown as RouterContext;
-  const guard = new KeyGuard({ failuresPerAddress: { perSecond: 1, burst: 3 }, unknownKeyLookups: { perSecond: 2, burst: 4 }, unknownKeyTtlMs: 60_000 }, now);
+  const guard = new KeyGuard({ failuresPerAddress: { perSecond: 1, burst: 3 }, unknownKeyLookups: { perSecond: 2, burst: 4 }, unknownKeyTtlMs: 60_000, validKeyTtlMs: 2_000 }, now);
   const app = new Hono();
   app.get("/team", teamAuth(ctx, guard), (c) => c.text("ok"));
   app.get("/admin", adminAuth("b".repeat(32), guard), (c) => c.text("ok"));
   const call = (path: string, key: string | undefined, address = "198.51.100.1") =>
     app.request(path, { headers: key ? { authorization: `Bearer ${key}` } : {} }, from(address));
-  return { call, lookups: () => lookups };
+  return { call, lookups: () => lookups, guard };
 }
 
 describe("per-address limit on public and admin routes", () => {
@@ -90,5 +90,30 @@ describe("key guard", () => {
     expect(lookups()).toBe(4); // the lookup burst, then 429s until it refills
     expect(statuses.filter((s) => s === 401)).toHaveLength(4);
     expect(statuses.filter((s) => s === 429)).toHaveLength(46);
+  });
+
+  it("answers a key found valid from memory for validKeyTtlMs (no reads), then reads again; an admin change to the team is seen at once", async () => {
+    let t = 1_700_000_000_000;
+    const team = { ...TEAM };
+    const { call, lookups, guard } = appWithGuard(() => t, team);
+    for (let i = 0; i < 5; i++) expect((await call("/team", VALID)).status).toBe(200);
+    expect(lookups()).toBe(1);
+    t += 1_999;
+    expect((await call("/team", VALID)).status).toBe(200);
+    expect(lookups()).toBe(1);
+    t += 2;
+    expect((await call("/team", VALID)).status).toBe(200);
+    expect(lookups()).toBe(2); // remembered for 2 s, no longer
+
+    team.suspended = true; // an admin suspends the team: app.ts tells the guard
+    expect((await call("/team", VALID)).status).toBe(200); // still remembered as it was
+    guard.forgetTeam("t1");
+    const refused = await call("/team", VALID);
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toEqual({ detail: "Team suspended" });
+    expect(lookups()).toBe(3);
+    expect((await call("/team", VALID)).status).toBe(401); // the suspension is remembered too
+    guard.forgetTeam("another team"); // forgets nothing of t1
+    expect(lookups()).toBe(3);
   });
 });

@@ -71,6 +71,8 @@ export interface LocalStackOptions {
   /** How often upstream balances are read (default 5 minutes, like infra/provider-monitor.ts); the first read is at start. */
   providerCheckIntervalMs?: number;
   workerConcurrency?: number;
+  /** Connections the worker side keeps to DynamoDB Local at most (default 8; the API's are not limited). */
+  workerDynamoConnections?: number;
   /** The worker's batching window (default 400 ms). */
   workerBatchWindowMs?: number;
   /**
@@ -154,26 +156,42 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       );
     }
 
-    const clients = {
-      dynamo: new DynamoDBClient({ region: LOCAL_REGION, credentials: dynamodbCredentials, endpoint: dynamoDb.endpoint }),
+    // The API and the worker side (worker, sweeper, stream loop) each get their own runtime, as
+    // they are separate functions on AWS. The worker side talks to DynamoDB Local over a few
+    // connections only: DynamoDB Local serves about one core's worth of requests, so a worker
+    // batch of 100 concurrent steps would otherwise queue every API request behind it. Under a
+    // burst the worker then trails the submits (the queue holds the rest) instead of slowing them.
+    const awsClients = (dynamoConnections?: number) => ({
+      dynamo: new DynamoDBClient({
+        region: LOCAL_REGION,
+        credentials: dynamodbCredentials,
+        endpoint: dynamoDb.endpoint,
+        ...(dynamoConnections ? { requestHandler: { httpAgent: { keepAlive: true, maxSockets: dynamoConnections } } } : {}),
+      }),
       sqs: new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: sqsEndpoint }),
-    };
+    });
+    const clients = awsClients();
+    const workerClients = awsClients(options.workerDynamoConnections ?? 8);
     options.instrumentClients?.(clients);
+    options.instrumentClients?.(workerClients);
     await ensureTable(clients.dynamo);
     const { queueUrl, dlqUrl } = await ensureQueues(clients.sqs);
     // The books (usage, ledger, task counts) are read once the stream loop has caught up.
     let booksCaughtUp = async () => {};
-    const runtime = createRuntime({
-      booksCaughtUp: () => booksCaughtUp(),
-      tableName: TABLE_NAME,
-      queueUrl,
-      deadLetterQueueUrl: dlqUrl,
-      providers,
-      clients,
-      logger,
-      ...(options.explorationShare !== undefined ? { explorationShare: options.explorationShare } : {}),
-      callbackPolicy: { allowPrivate: options.callbackAllowPrivate ?? true, httpsOnly: false },
-    });
+    const runtimeFor = (sideClients: typeof clients) =>
+      createRuntime({
+        booksCaughtUp: () => booksCaughtUp(),
+        tableName: TABLE_NAME,
+        queueUrl,
+        deadLetterQueueUrl: dlqUrl,
+        providers,
+        clients: sideClients,
+        logger,
+        ...(options.explorationShare !== undefined ? { explorationShare: options.explorationShare } : {}),
+        callbackPolicy: { allowPrivate: options.callbackAllowPrivate ?? true, httpsOnly: false },
+      });
+    const runtime = runtimeFor(clients);
+    const workerRuntime = runtimeFor(workerClients);
     const { ctx } = runtime;
 
     const adminKey = options.adminKey || (dataDir ? await storedAdminKey(dataDir.dir) : generateApiKey());
@@ -198,14 +216,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const publicUrl = options.publicUrl === false ? undefined : (options.publicUrl ?? process.env.ROUTER_PUBLIC_URL ?? apiUrl);
-    if (publicUrl) ctx.publicUrl = publicUrl;
+    if (publicUrl) ctx.publicUrl = workerRuntime.ctx.publicUrl = publicUrl;
 
     const streams = new DynamoDBStreamsClient({ region: LOCAL_REGION, credentials: dynamodbCredentials, endpoint: dynamoDb.endpoint });
     const streamLoop = startStreamLoop({
-      dynamo: clients.dynamo,
+      dynamo: workerClients.dynamo,
       streams,
       tableName: TABLE_NAME,
-      handler: (batch) => runtime.aggregateTaskEffects(batch as Parameters<typeof runtime.aggregateTaskEffects>[0]),
+      handler: (batch) => workerRuntime.aggregateTaskEffects(batch as Parameters<typeof workerRuntime.aggregateTaskEffects>[0]),
       onError: (error) => logger.error("stream loop", { error: String(error) }),
     });
     stops.push(() => streamLoop.stop());
@@ -214,10 +232,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const { Attributes } = await runtime.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
     if (options.worker !== false) {
       const loop = startWorkerLoop({
-        sqs: runtime.sqs,
+        sqs: workerRuntime.sqs,
         queueUrl,
         queueArn: Attributes!.QueueArn!,
-        handler: createWorkerHandler(ctx),
+        handler: createWorkerHandler(workerRuntime.ctx),
         concurrency: options.workerConcurrency ?? 4,
         ...(options.workerBatchWindowMs !== undefined ? { batchWindowMs: options.workerBatchWindowMs } : {}),
         onError: (error) => logger.error("worker loop", { error: String(error) }),
@@ -225,10 +243,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       });
       stops.push(() => loop.stop());
       const sweeper = setInterval(() => {
-        sweepOverdueTasks(ctx).catch((error) => logger.error("sweeper", { error: String(error) }));
+        sweepOverdueTasks(workerRuntime.ctx).catch((error) => logger.error("sweeper", { error: String(error) }));
       }, options.sweepIntervalMs ?? 30_000);
       stops.push(async () => clearInterval(sweeper));
-      const checkProviders = createProviderMonitorHandler(ctx);
+      const checkProviders = createProviderMonitorHandler(workerRuntime.ctx);
       const runProviderCheck = () => void checkProviders().catch((error) => logger.error("provider check", { error: String(error) }));
       runProviderCheck();
       const providerCheck = setInterval(runProviderCheck, options.providerCheckIntervalMs ?? 5 * 60_000);

@@ -92,6 +92,12 @@ export function createApi(ctx: RouterContext, options: ApiOptions) {
   const buckets = teamBuckets(options.rateLimit ?? { perSecond: 100, burst: 300 });
   const team: TeamMiddleware = [teamAuth(ctx, guard), teamRateLimit(buckets)];
   const admin = adminAuth(options.adminKey, guard);
+  // Any admin change to a team (a key revoked, a suspension, a budget) holds at once on this
+  // instance: the team's keys are looked up afresh on their next request (key-guard.ts).
+  app.use("/v2/admin/teams/:team_id/*", async (c, next) => {
+    await next();
+    if (c.req.method !== "GET") guard.forgetTeam(c.req.param("team_id")!);
+  });
 
   // ── the native API (routes/, one sub-app per concern) ────────────────────────────────
   // Each sub-app's routes run after the middleware above; their errors and unknown paths are

@@ -37,6 +37,8 @@ export async function authenticateTeamKey(
     guard.failed(c);
     return { refused: detail(c, 401, "Invalid API key") };
   }
+  const remembered = guard.rememberedTeam(hash);
+  if (remembered) return remembered.suspended ? { refused: detail(c, 401, "Team suspended") } : { team: remembered };
   const overBudget = guard.refuseLookup(c, hash);
   if (overBudget) return { refused: overBudget };
   // A key not seen valid counts as a failure before the read (given back if it is valid): parallel
@@ -51,7 +53,7 @@ export async function authenticateTeamKey(
     return { refused: detail(c, 401, "Invalid API key") };
   }
   if (chargedAhead) guard.forgive(c);
-  guard.rememberValid(hash);
+  guard.rememberValid(hash, team);
   if (team.suspended) return { refused: detail(c, 401, "Team suspended") };
   return { team };
 }

@@ -8,10 +8,15 @@
  *    401 without a read;
  *  - keys not seen valid before share one lookup budget per instance: a flood spread over many
  *    addresses still reaches the table at most `unknownKeyLookups.perSecond` times a second.
- * Keys seen valid are still looked up on every request (revocation and suspension take effect
- * at once); they are only exempt from these budgets.
+ * Keys seen valid are exempt from these budgets, and their team is remembered for
+ * `validKeyTtlMs` (2 s): a busy team's submits read neither its key item nor its team item (the
+ * balance is checked by the create's own transaction, and every view of it reads it afresh). Any
+ * admin change to a team — a key revoked, a suspension, a budget — drops what this instance
+ * remembers of that team at once (app.ts); other API instances see it within `validKeyTtlMs`.
  */
+import type { Team } from "@solver-router/core";
 import type { Context } from "hono";
+import { LRUCache } from "lru-cache";
 import { clientAddress } from "./client-address.ts";
 import { detail } from "./errors.ts";
 import { TokenBuckets, type RateLimit } from "./token-buckets.ts";
@@ -23,12 +28,15 @@ export interface KeyGuardLimits {
   unknownKeyLookups: RateLimit;
   /** How long a key hash found unknown is answered from memory. */
   unknownKeyTtlMs: number;
+  /** How long the team of a key found valid is answered from memory. */
+  validKeyTtlMs: number;
 }
 
 export const DEFAULT_KEY_GUARD_LIMITS: KeyGuardLimits = {
   failuresPerAddress: { perSecond: 50, burst: 100 },
   unknownKeyLookups: { perSecond: 100, burst: 200 },
   unknownKeyTtlMs: 5 * 60_000,
+  validKeyTtlMs: 2_000,
 };
 
 const REMEMBERED_KEYS = 10_000;
@@ -38,6 +46,7 @@ export class KeyGuard {
   private readonly lookups: TokenBuckets;
   private readonly unknown = new Map<string, number>();
   private readonly known = new Set<string>();
+  private readonly teams: LRUCache<string, Team>;
 
   constructor(
     private readonly limits: KeyGuardLimits = DEFAULT_KEY_GUARD_LIMITS,
@@ -45,6 +54,7 @@ export class KeyGuard {
   ) {
     this.failures = new TokenBuckets(limits.failuresPerAddress, now);
     this.lookups = new TokenBuckets(limits.unknownKeyLookups, now);
+    this.teams = new LRUCache<string, Team>({ max: REMEMBERED_KEYS, ttl: limits.validKeyTtlMs, ttlResolution: 0, perf: { now } });
   }
 
   /** A 429 when the request's address has used up its failed authentications, unless `hash` is a key seen valid. */
@@ -91,10 +101,21 @@ export class KeyGuard {
     if (this.unknown.size > REMEMBERED_KEYS) this.unknown.delete(this.unknown.keys().next().value!);
   }
 
-  rememberValid(hash: string): void {
+  rememberValid(hash: string, team: Team): void {
     this.unknown.delete(hash);
     this.known.add(hash);
     if (this.known.size > REMEMBERED_KEYS) this.known.delete(this.known.values().next().value!);
+    this.teams.set(hash, team);
+  }
+
+  /** The team of a key found valid within the last `validKeyTtlMs`. */
+  rememberedTeam(hash: string): Team | undefined {
+    return this.teams.get(hash);
+  }
+
+  /** Forgets the remembered keys of a team an admin just changed: its next request reads it afresh. */
+  forgetTeam(teamId: string): void {
+    for (const [hash, team] of this.teams.entries()) if (team.teamId === teamId) this.teams.delete(hash);
   }
 }
 

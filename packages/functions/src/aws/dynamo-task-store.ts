@@ -34,7 +34,22 @@ import {
 } from "@solver-router/core";
 import { idPrefixAt, keys, TEAM_DIRECTORY_SHARDS, taskCountAttribute, taskRecord, teamOfTaskId } from "./entities.ts";
 import { TTL_ATTRIBUTE } from "./table-definition.ts";
+import { Coalescer } from "./coalescer.ts";
 import { conditionFailed as failed, isConditionFailure, queryAll, transactWrite, type TransactItem } from "./transact.ts";
+
+/** DynamoDB's limits on one transaction: 100 items, 4 MB (a batch of creates stays well within). */
+const MAX_TRANSACTION_ITEMS = 100;
+const MAX_BATCH_PAYLOAD_BYTES = 3 * 1024 * 1024;
+
+/** A create waiting to be written (DynamoTaskStore.creates). */
+interface PendingCreate {
+  task: TaskRecord;
+  budget: BudgetLimit | undefined;
+  /** The task item, its request's chunks, its Idempotency-Key item. */
+  taskItems: TransactItem[];
+  /** The request's size when chunked (0 inline). */
+  bytes: number;
+}
 
 /** A request up to this size travels inside the task item (one item, one write). */
 const INLINE_PAYLOAD_BYTES = 700;
@@ -57,48 +72,105 @@ export class DynamoTaskStore implements TaskStore {
   ) {}
 
   async create(task: TaskRecord, payload: UnifiedTask, budget?: BudgetLimit): Promise<CreateTaskResult> {
-    const bytes = Buffer.from(JSON.stringify(payload), "utf8");
-    const inline = bytes.length <= INLINE_PAYLOAD_BYTES;
     if (budget && task.reservedMicro > budget.limitMicro) {
       return { kind: "over_budget", needMicro: task.reservedMicro, usedMicro: await this.monthUsed(task.teamId, budget.month), limitMicro: budget.limitMicro };
     }
-    const items: TransactItem[] = [
-      {
-        Update: {
-          TableName: this.table,
-          Key: keys.team(task.teamId),
-          // The new task counts at once (the list's total); later status moves come from the stream.
-          UpdateExpression: "SET balance = balance - :price, reserved = reserved + :price ADD #pending :one",
-          ConditionExpression: "attribute_exists(pk) AND balance >= :price",
-          ExpressionAttributeNames: { "#pending": taskCountAttribute("pending") },
-          ExpressionAttributeValues: { ":price": task.reservedMicro, ":one": 1 },
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        },
-      },
+    const bytes = Buffer.from(JSON.stringify(payload), "utf8");
+    const inline = bytes.length <= INLINE_PAYLOAD_BYTES;
+    const taskItems: TransactItem[] = [
       { Put: { TableName: this.table, Item: { ...this.taskItem(task), ...(inline ? { payload } : {}) }, ConditionExpression: "attribute_not_exists(pk)" } },
     ];
-    if (budget) {
-      // The month's counter, checked against the budget in the same transaction: parallel
-      // submits cannot overshoot it.
-      items.push({
-        Update: {
-          TableName: this.table,
-          Key: keys.budgetMonth(task.teamId, budget.month),
-          UpdateExpression: "ADD used :price",
-          ConditionExpression: "attribute_not_exists(used) OR used <= :room",
-          ExpressionAttributeValues: { ":price": task.reservedMicro, ":room": budget.limitMicro - task.reservedMicro },
-          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
-        },
-      });
-    }
     if (!inline) {
       const expiresAt = Math.floor(task.createdAt / 1000) + PAYLOAD_TTL_SECONDS;
       for (let i = 0, n = 0; i < bytes.length; i += PAYLOAD_CHUNK_BYTES, n++) {
-        items.push({ Put: { TableName: this.table, Item: { ...keys.payload(task.taskId, n), data: bytes.subarray(i, i + PAYLOAD_CHUNK_BYTES), [TTL_ATTRIBUTE]: expiresAt } } });
+        taskItems.push({ Put: { TableName: this.table, Item: { ...keys.payload(task.taskId, n), data: bytes.subarray(i, i + PAYLOAD_CHUNK_BYTES), [TTL_ATTRIBUTE]: expiresAt } } });
       }
     }
-    if (task.idempotencyKey) items.push(this.idempotencyPut(task));
-    return this.createWith(items, task, budget);
+    if (task.idempotencyKey) taskItems.push(this.idempotencyPut(task));
+    return this.creates.add({ task, budget, taskItems, bytes: inline ? 0 : bytes.length });
+  }
+
+  /**
+   * Creates that arrive together are written in one transaction (coalescer.ts): one reservation
+   * per team for all its new tasks (and one month counter), every task's own items. Should any
+   * condition fail, nothing was written and each create runs alone, to be answered exactly.
+   */
+  private readonly creates = new Coalescer<PendingCreate, CreateTaskResult>({
+    maxInFlight: 2,
+    fits: (batch, next) => {
+      const all = [...batch, next];
+      // One reservation per team, and one month counter per budgeted team: its tasks must agree on the budget.
+      const budgetOfTeam = new Map<string, string>();
+      for (const c of all) {
+        const budget = c.budget ? `${c.budget.month}/${c.budget.limitMicro}` : "";
+        if ((budgetOfTeam.get(c.task.teamId) ?? budget) !== budget) return false;
+        budgetOfTeam.set(c.task.teamId, budget);
+      }
+      const counters = [...budgetOfTeam.values()].reduce((n, budget) => n + (budget ? 2 : 1), 0);
+      const idempotencyKeys = all.flatMap((c) => (c.task.idempotencyKey ? [`${c.task.teamId}/${c.task.idempotencyKey}`] : []));
+      return (
+        counters + all.reduce((n, c) => n + c.taskItems.length, 0) <= MAX_TRANSACTION_ITEMS &&
+        new Set(idempotencyKeys).size === idempotencyKeys.length &&
+        all.reduce((n, c) => n + c.bytes, 0) <= MAX_BATCH_PAYLOAD_BYTES
+      );
+    },
+    run: (batch) => this.createBatch(batch),
+  });
+
+  private async createBatch(batch: readonly PendingCreate[]): Promise<PromiseSettledResult<CreateTaskResult>[]> {
+    const alone = (c: PendingCreate) => this.createWith(this.createItems(c.task, c.taskItems, c.budget && { ...c.budget, priceMicro: c.task.reservedMicro }), c.task, c.budget);
+    if (batch.length === 1) return Promise.allSettled([alone(batch[0]!)]);
+    const byTeam = new Map<string, { count: number; priceMicro: number; budget?: BudgetLimit }>();
+    for (const c of batch) {
+      const team = byTeam.get(c.task.teamId) ?? { count: 0, priceMicro: 0, ...(c.budget ? { budget: c.budget } : {}) };
+      team.count += 1;
+      team.priceMicro += c.task.reservedMicro;
+      byTeam.set(c.task.teamId, team);
+    }
+    const items = [...byTeam].flatMap(([teamId, team]) => [
+      this.reservation(teamId, team.priceMicro, team.count),
+      ...(team.budget ? [this.budgetCount(teamId, { ...team.budget, priceMicro: team.priceMicro })] : []),
+    ]);
+    items.push(...batch.flatMap((c) => c.taskItems));
+    if (!(await transactWrite(this.db, items))) return batch.map((c) => ({ status: "fulfilled", value: { kind: "created", task: c.task } }));
+    const results: PromiseSettledResult<CreateTaskResult>[] = [];
+    for (const c of batch) results.push(...(await Promise.allSettled([alone(c)])));
+    return results;
+  }
+
+  /** One create's transaction: the reservation first, the task's items, then its month's count (createWith reads the reasons by position). */
+  private createItems(task: TaskRecord, taskItems: TransactItem[], budget?: BudgetLimit & { priceMicro: number }): TransactItem[] {
+    const [taskPut, ...rest] = taskItems;
+    return [this.reservation(task.teamId, task.reservedMicro, 1), taskPut!, ...(budget ? [this.budgetCount(task.teamId, budget)] : []), ...rest];
+  }
+
+  /** The team's reservation for `count` new tasks; they count at once (the list's total), later status moves come from the stream. */
+  private reservation(teamId: string, priceMicro: number, count: number): TransactItem {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: keys.team(teamId),
+        UpdateExpression: "SET balance = balance - :price, reserved = reserved + :price ADD #pending :count",
+        ConditionExpression: "attribute_exists(pk) AND balance >= :price",
+        ExpressionAttributeNames: { "#pending": taskCountAttribute("pending") },
+        ExpressionAttributeValues: { ":price": priceMicro, ":count": count },
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      },
+    };
+  }
+
+  /** The month's counter, checked against the budget in the same transaction: parallel submits cannot overshoot it. */
+  private budgetCount(teamId: string, budget: BudgetLimit & { priceMicro: number }): TransactItem {
+    return {
+      Update: {
+        TableName: this.table,
+        Key: keys.budgetMonth(teamId, budget.month),
+        UpdateExpression: "ADD used :price",
+        ConditionExpression: "attribute_not_exists(used) OR used <= :room",
+        ExpressionAttributeValues: { ":price": budget.priceMicro, ":room": budget.limitMicro - budget.priceMicro },
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      },
+    };
   }
 
   /** Runs the create transaction and reads its cancellation reasons (items as built by create). */
