@@ -42,6 +42,7 @@ import {
   teamState,
   twocaptchaProviderEntry,
   waitForEnd,
+  waitUntil,
   waitUntilQueueHandled,
   whileSqsIsDown,
   writeProvidersFile,
@@ -87,20 +88,28 @@ describe("delivery faults: duplicate messages, dying workers, SQS outages", () =
 
   // ── (a) ──────────────────────────────────────────────────────────────────────────────
 
-  it("(a) duplicate deliveries of a task's queue message (5 copies of its current step, three times over its life, and more after it ended): it completes once, in.php sees it once, the team is charged once", async () => {
+  it("(a) duplicate deliveries of a task's queue message (5 copies of its current step at each step it reaches, and more after it ended): it completes once, in.php sees it once, the team is charged once", async () => {
     const { api } = await createTeam(stack, "duplicates", START);
     const submitted = await api.request("POST", "/v2/solver/image", { body: { image, instructions: "dup-delivery" } });
     expect(submitted.status).toBe(200);
     const id: string = submitted.body.task_id;
 
+    // Five copies of the task's current step each time it reaches a new one, until it ends.
     const copied: number[] = [];
-    for (const pause of [0, 1500, 4000]) {
-      await sleep(pause);
-      const task = await stack.ctx.tasks.get(id);
-      if (!task || task.status === "completed" || task.status === "failed") break;
-      await Promise.all(Array.from({ length: 5 }, () => queues.sendTaskMessage(id, task.step)));
-      copied.push(task.step);
-    }
+    await waitUntil(
+      "the task's end",
+      async () => {
+        const task = await stack.ctx.tasks.get(id);
+        if (!task || task.status === "completed" || task.status === "failed") return task?.status;
+        if (!copied.includes(task.step)) {
+          await Promise.all(Array.from({ length: 5 }, () => queues.sendTaskMessage(id, task.step)));
+          copied.push(task.step);
+        }
+        return task.status;
+      },
+      (status) => status === "completed" || status === "failed",
+      60_000,
+    );
     expect(copied.length).toBeGreaterThanOrEqual(2);
 
     const result = await waitForEnd(api, id);
@@ -116,7 +125,8 @@ describe("delivery faults: duplicate messages, dying workers, SQS outages", () =
     const requestsBefore = sandbox.requests.length;
     const accountBefore = (await api.request("GET", "/v2/account")).body;
     await Promise.all(Array.from({ length: ended.step + 2 }, (_, step) => queues.sendTaskMessage(id, step)));
-    await sleep(3000);
+    // Not a fixed wait: every copy has been received and deleted, i.e. handled without error.
+    await waitUntilQueueHandled(queues.sqs, stack.endpoints.queueUrl);
     expect((await api.request("GET", `/v2/solver/result/${id}`)).body).toEqual(result);
     expect((await api.request("GET", "/v2/account")).body).toEqual(accountBefore);
     expect(sandbox.requests.length).toBe(requestsBefore);
@@ -337,12 +347,17 @@ describe("delivery faults: duplicate messages, dying workers, SQS outages", () =
     target = await submitVia(ctx, team.teamId, "stranded");
     const worker = await startLambdaLikeWorker(ctx, url);
     try {
-      // Stranded: claimed (step 1), nothing queued for it, nothing happening.
-      for (let i = 0; !died || worker.receipts.filter((r) => r.step === 0 && !r.failed).length === 0; i++) {
-        if (i > 100) throw new Error("the failed message was never redelivered");
-        await sleep(200);
-      }
-      await sleep(6000);
+      // Stranded: claimed (step 1), and nothing left that could carry it on. Not a fixed wait:
+      // the failed step-0 message came back and was handled (a no-op now), and the task's queue
+      // holds nothing else, ready, in flight or delayed (the stack's own queue has no message
+      // of this task, and its sweeper leaves the task alone for 60 s).
+      await waitUntil(
+        "the failed step-0 message redelivered and handled",
+        () => ({ died, handled: worker.receipts.filter((r) => r.step === 0 && !r.failed).length }),
+        (seen) => seen.died && seen.handled > 0,
+        20_000,
+      );
+      await waitUntilQueueHandled(queues.sqs, url, { andDelayed: true });
       const stranded: TaskRecord = (await stack.ctx.tasks.get(target))!;
       expect(dropped).toBe(1);
       expect(stranded).toMatchObject({ status: "pending", step: 1 });

@@ -168,7 +168,7 @@ export async function waitUntil<T>(what: string, read: () => T | Promise<T>, don
 }
 
 /** A queue's message counts: ready to receive, in flight (received, not yet deleted), delayed. */
-export async function queueCounts(sqs: SQSClient, queueUrl: string): Promise<{ ready: number; inFlight: number; delayed: number }> {
+async function queueCounts(sqs: SQSClient, queueUrl: string): Promise<{ ready: number; inFlight: number; delayed: number }> {
   const { Attributes = {} } = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
