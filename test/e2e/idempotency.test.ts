@@ -3,9 +3,8 @@
  * task and charges once; a key whose task was deleted, or whose submit failed because the
  * queue was down, is free again (it must not answer 500 or hand back a task that never ran).
  */
-import { submitTask, type RouterContext } from "@solver-router/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTeam, fakeImage, startStack, waitForEnd, type LocalStack } from "./support.ts";
+import { createTeam, fakeImage, inPhpRequests, micro, stackQueue, startStack, waitForEnd, waitUntilQueueHandled, whileSqsIsDown, type LocalStack } from "./support.ts";
 
 describe("Idempotency-Key", () => {
   let stack: LocalStack;
@@ -44,15 +43,36 @@ describe("Idempotency-Key", () => {
     expect((await waitForEnd(team.api, again.body.task_id)).status).toBe("completed");
   });
 
-  it("after a 503 because the queue was down, the same key submits anew once the queue is back", async () => {
+  it("after a 503 because the queue was down (the stack's SQS stopped), the same key submits anew once the queue is back", async () => {
     const team = await createTeam(stack, "idem-outage", 1);
-    const down: RouterContext = { ...stack.ctx, queue: { send: async () => Promise.reject(new Error("SQS unavailable")) } };
-    const request = { teamId: team.teamId, task: { type: "ImageToTextTask" as const, fields: body }, priority: "balanced" as const, idempotencyKey: "order-3" };
-    await expect(submitTask(down, request)).rejects.toMatchObject({ status: 503 });
-    expect((await team.api.request("GET", "/v2/account")).body).toMatchObject({ balance: 1, reserved: 0 });
-    expect((await team.api.request("GET", "/v2/solver/tasks")).body.total).toBe(0);
-    const retried = await team.api.request("POST", "/v2/solver/image", { body, headers: { "idempotency-key": "order-3" } });
+    const marker = "idem-outage";
+    const submit = () =>
+      team.api.request("POST", "/v2/solver/image", { body: { ...body, instructions: marker }, headers: { "idempotency-key": "order-3" }, timeoutMs: 20_000 });
+    const submits = () => [stack.sandboxes.twocaptcha!, stack.sandboxes.solvecaptcha!].flatMap((sandbox) => inPhpRequests(sandbox, (p) => p.textinstructions === marker));
+    const accountBefore = (await team.api.request("GET", "/v2/account")).body;
+    expect(accountBefore).toMatchObject({ balance: 1, reserved: 0 });
+
+    await whileSqsIsDown(stack, async () => {
+      const refused = await submit();
+      expect(refused.status).toBe(503);
+      expect(refused.body).toEqual({ detail: "The task queue is unavailable; nothing was charged. Retry the request." });
+      expect((await team.api.request("GET", "/v2/account")).body).toEqual(accountBefore);
+      expect((await team.api.request("GET", "/v2/solver/tasks")).body).toMatchObject({ total: 0, tasks: [] });
+    });
+
+    const retried = await submit();
     expect(retried.status).toBe(200);
-    expect((await waitForEnd(team.api, retried.body.task_id)).status).toBe("completed");
+    expect(retried.body.message).toBe("Task submitted successfully");
+    const result = await waitForEnd(team.api, retried.body.task_id);
+    expect(result.status).toBe("completed");
+    // Every message queued so far has been handled (the restart queues any unfinished task
+    // again): the upstream got the captcha of this key once, and the team paid for it once.
+    await waitUntilQueueHandled(stackQueue(stack).sqs, stack.endpoints.queueUrl);
+    expect(submits()).toHaveLength(1);
+    const account = (await team.api.request("GET", "/v2/account")).body;
+    expect(account.reserved).toBe(0);
+    expect(micro(account.balance) + micro(result.credits_used)).toBe(micro(1));
+    expect((await team.api.request("GET", "/v2/solver/tasks")).body).toMatchObject({ total: 1, tasks: [{ task_id: retried.body.task_id }] });
+    expect((await submit()).body.task_id).toBe(retried.body.task_id);
   });
 });

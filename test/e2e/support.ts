@@ -6,11 +6,12 @@ import { quietLogger } from "@solver-router/functions";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "@solver-router/local";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TaskType } from "@solver-router/core";
 import type { TwocaptchaRecordedRequest, TwocaptchaSandbox } from "@solver-router/sandbox";
-import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 export {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -31,7 +32,16 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
 export interface Client {
   // Response bodies are whatever the API answered: tests read them freely.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  request(method: string, path: string, options?: { body?: unknown; rawBody?: string; key?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  request(method: string, path: string, options?: RequestOptions): Promise<{ status: number; body: any; headers: Headers }>;
+}
+
+interface RequestOptions {
+  body?: unknown;
+  rawBody?: string;
+  key?: string | null;
+  headers?: Record<string, string>;
+  /** Give up after this long (the request is aborted) rather than wait for the test's own timeout. */
+  timeoutMs?: number;
 }
 
 /** A client for the stack's API; `key` defaults to the given key (null sends no Authorization). */
@@ -45,7 +55,12 @@ export function client(stack: LocalStack, defaultKey?: string): Client {
       if (options.rawBody !== undefined) body = options.rawBody;
       else if (options.body !== undefined) body = JSON.stringify(options.body);
       if (body !== undefined && !headers["content-type"]) headers["content-type"] = "application/json";
-      const response = await fetch(stack.apiUrl + path, { method, headers, ...(body !== undefined ? { body } : {}) });
+      const response = await fetch(stack.apiUrl + path, {
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        ...(options.timeoutMs !== undefined ? { signal: AbortSignal.timeout(options.timeoutMs) } : {}),
+      });
       const text = await response.text();
       let parsed: unknown = text;
       try {
@@ -136,6 +151,84 @@ export function stackQueue(stack: LocalStack) {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Reads `read` until `done` holds (every `intervalMs`, at most `timeoutMs`) and returns that
+ * value; past the time, fails naming `what` and the last value read. For a test that expects
+ * something to happen: it waits exactly as long as that takes, not a fixed time.
+ */
+export async function waitUntil<T>(what: string, read: () => T | Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() - started > timeoutMs) throw new Error(`${what}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
+    await sleep(intervalMs);
+  }
+}
+
+/** A queue's message counts: ready to receive, in flight (received, not yet deleted), delayed. */
+async function queueCounts(sqs: SQSClient, queueUrl: string): Promise<{ ready: number; inFlight: number; delayed: number }> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+    }),
+  );
+  return {
+    ready: Number(Attributes.ApproximateNumberOfMessages),
+    inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible),
+    delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed),
+  };
+}
+
+/**
+ * Waits until nothing in `queueUrl` is ready or in flight: every message sent to it without a
+ * delay before this call has been received and deleted, which a worker does only once its
+ * handler finished that message without error (a failed one comes back after the visibility
+ * timeout and keeps this waiting). The positive event after which "that message changed nothing"
+ * can be asserted. `andDelayed`: nothing delayed either, so no message is left that could still
+ * move anything.
+ */
+export async function waitUntilQueueHandled(sqs: SQSClient, queueUrl: string, options: { andDelayed?: boolean; timeoutMs?: number } = {}) {
+  return waitUntil(
+    `messages of ${queueUrl} still waiting for a worker`,
+    () => queueCounts(sqs, queueUrl),
+    (counts) => counts.ready === 0 && counts.inFlight === 0 && (!options.andDelayed || counts.delayed === 0),
+    options.timeoutMs ?? 30_000,
+  );
+}
+
+/** Whether a TCP connection to the URL's host and port is refused (nothing listens there). */
+function connectionRefused(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code === "ECONNREFUSED"));
+  });
+}
+
+/**
+ * Runs `during` while the stack's SQS stand-in is down for real: fauxqs stopped, its port
+ * refusing connections (checked before `during` runs), so the API's own SQS client meets what it
+ * would meet in an SQS outage. Then starts it again on the same port (the API's client
+ * reconnects to the same endpoint and queue URLs): also when `during` throws, so a failed
+ * assertion does not leave the rest of the file without a queue. While it is down the worker
+ * loop and the API log their failed SQS calls as errors: expected.
+ */
+export async function whileSqsIsDown<T>(stack: LocalStack, during: () => Promise<T>): Promise<T> {
+  await stack.sqsServer.stop();
+  try {
+    if (!(await connectionRefused(stack.endpoints.sqs))) throw new Error(`the SQS stand-in still accepts connections at ${stack.endpoints.sqs}`);
+    return await during();
+  } finally {
+    await stack.sqsServer.start();
+  }
+}
 
 /**
  * One request on its own connection (node:http, no keep-alive), for bodies the server may

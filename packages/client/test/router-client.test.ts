@@ -109,7 +109,7 @@ describe("RouterClient", () => {
   });
 
   it("solve: gives up with SolveTimeoutError when the task does not end in time, and stops at once when aborted", async () => {
-    const { url } = await api((req) =>
+    const { url, seen } = await api((req) =>
       req.method === "POST" ? { status: 200, body: { task_id: "t1", status: "pending", estimated_time: 0, message: "ok" } } : { status: 200, body: result("processing") },
     );
     const client = new RouterClient({ url, apiKey: KEY });
@@ -117,12 +117,27 @@ describe("RouterClient", () => {
     expect(timedOut).toBeInstanceOf(SolveTimeoutError);
     expect((timedOut as SolveTimeoutError).taskId).toBe("t1");
 
+    // Aborted once the client has read the first poll's "processing" (it then waits 10 s for the
+    // next one), not after a fixed 100 ms that a slow machine may still spend submitting.
+    seen.length = 0;
     const controller = new AbortController();
-    const started = Date.now();
-    const pending = client.solve({ type: "TextCaptchaTask", question: "?" }, { signal: controller.signal, pollIntervalMs: 10_000 });
-    setTimeout(() => controller.abort(new Error("stop")), 100);
+    let abortedAt = 0;
+    const abortAfterFirstPoll: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (init?.method !== "GET" || abortedAt) return response;
+      const text = await response.text();
+      setImmediate(() => {
+        abortedAt = Date.now();
+        controller.abort(new Error("stop"));
+      });
+      return new Response(text, { status: response.status, headers: response.headers });
+    };
+    const watched = new RouterClient({ url, apiKey: KEY, fetch: abortAfterFirstPoll });
+    const pending = watched.solve({ type: "TextCaptchaTask", question: "?" }, { signal: controller.signal, pollIntervalMs: 10_000 });
     await expect(pending).rejects.toThrow("stop");
-    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(abortedAt).toBeGreaterThan(0);
+    expect(Date.now() - abortedAt).toBeLessThan(5_000);
+    expect(seen.map((s) => s.method)).toEqual(["POST", "GET"]);
   });
 
   it("balance, usage, report and result use the documented paths; an unreachable router is a RouterApiError without the key", async () => {

@@ -34,7 +34,7 @@ import {
 } from "@solver-router/functions";
 import { startAcedataSandbox, startSolverv2Sandbox, startTwocaptchaSandbox, type TwocaptchaSandboxOptions } from "@solver-router/sandbox";
 import { launchProviders } from "@solver-router/providers";
-import { startFauxqs } from "fauxqs";
+import { startFauxqs, type FauxqsServer } from "fauxqs";
 import { ensureQueues, ensureTable } from "./bootstrap.ts";
 import {
   ADMIN_KEY_FILE,
@@ -109,6 +109,14 @@ export interface LocalStack {
   };
   /** `dynamodbCredentials`: the only credentials that see the stack's tables in DynamoDB Local. */
   endpoints: { dynamodb: string; dynamodbCredentials: DynamoDbCredentials; sqs: string; queueUrl: string; dlqUrl: string };
+  /**
+   * The SQS stand-in's server, as an outage would take it. `stop()` shuts fauxqs down: its port
+   * refuses connections, as an unreachable SQS does (submits answer 503, the worker loop keeps
+   * retrying). `start()` starts it again on the same port, so `endpoints` and every client stay
+   * valid; fauxqs keeps messages in memory only, so it creates the queues again and queues each
+   * unfinished task's current step again, as a start on kept data does (recovery.ts).
+   */
+  sqsServer: { stop(): Promise<void>; start(): Promise<void> };
   stop(): Promise<void>;
 }
 
@@ -122,7 +130,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dataDir = options.dataDir ? await openDataDir(resolve(options.dataDir)) : undefined;
     if (dataDir) stops.push(await lockDataDir(dataDir.dir));
     const dynamodbCredentials = dataDir ? await dynamoDbCredentials(dataDir.dir) : randomDynamoDbCredentials();
-    const [dynamoDb, fauxqs] = await Promise.all([
+    const [dynamoDb, firstFauxqs] = await Promise.all([
       freePort().then((port) =>
         startDynamoDbLocal({
           port,
@@ -133,8 +141,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ),
       startFauxqs({ port: 0, host: "127.0.0.1", logger: false }),
     ]);
-    stops.push(() => dynamoDb.stop(), () => fauxqs.stop());
-    const sqsEndpoint = `http://127.0.0.1:${fauxqs.port}`;
+    let fauxqs: FauxqsServer | undefined = firstFauxqs;
+    const stopFauxqs = async () => {
+      const running = fauxqs;
+      fauxqs = undefined;
+      await running?.stop();
+    };
+    stops.push(() => dynamoDb.stop(), stopFauxqs);
+    const sqsPort = firstFauxqs.port;
+    const sqsEndpoint = `http://127.0.0.1:${sqsPort}`;
 
     const sandboxes: LocalStack["sandboxes"] = {};
     let providers: Provider[];
@@ -270,6 +285,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ctx,
       sandboxes,
       endpoints: { dynamodb: dynamoDb.endpoint, dynamodbCredentials, sqs: sqsEndpoint, queueUrl, dlqUrl },
+      sqsServer: {
+        stop: stopFauxqs,
+        async start() {
+          if (fauxqs) return;
+          fauxqs = await startFauxqs({ port: sqsPort, host: "127.0.0.1", logger: false });
+          const again = await ensureQueues(clients.sqs);
+          if (again.queueUrl !== queueUrl || again.dlqUrl !== dlqUrl) {
+            throw new Error(`the restarted SQS stand-in named its queues ${again.queueUrl}, ${again.dlqUrl}, not ${queueUrl}, ${dlqUrl}`);
+          }
+          await requeueOpenTasks(ctx);
+        },
+      },
       stop,
     };
   } catch (error) {

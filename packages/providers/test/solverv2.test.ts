@@ -345,8 +345,12 @@ describe("solverv2 sandbox (SmartCaptcha's documentation)", () => {
     expect(listed.total).toBeGreaterThanOrEqual(2);
     expect((await call("/solver/tasks?limit=0")).status).toBe(400);
 
-    await sleep(SOLVE_AFTER_MS + 20);
-    const result = await jsonOf<{ verify: string }>(await call(`/solver/result/${first.task_id}`));
+    // Until the sandbox has solved it (bounded), not a fixed wait past its solve time.
+    let result = await jsonOf<{ status: string; verify: string }>(await call(`/solver/result/${first.task_id}`));
+    for (const deadline = Date.now() + 5000; result.status === "processing" && Date.now() < deadline; ) {
+      await sleep(25);
+      result = await jsonOf<{ status: string; verify: string }>(await call(`/solver/result/${first.task_id}`));
+    }
     expect(result).toMatchObject({ task_id: first.task_id, status: "completed", captcha_type: "HcaptchaImageTask", credits_used: 0.15, error: null, bounding_box: null });
     expect(result.verify).toMatch(/^P1_/);
     const completed = await jsonOf<{ tasks: { task_id: string }[] }>(await call("/solver/tasks?status=completed&limit=100"));
