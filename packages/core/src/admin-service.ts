@@ -119,7 +119,7 @@ export async function revokeKey(ctx: RouterContext, teamId: string, prefix: stri
  * `observed` counts what was observed since `observed_since` (the observation window).
  */
 export async function providersView(ctx: RouterContext) {
-  const states = new Map((await ctx.providerStates.list()).map((s) => [s.providerId, s]));
+  const states = new Map((await ctx.providerStates.list({ fresh: true })).map((s) => [s.providerId, s]));
   const balances = new Map((await (ctx.balances?.list() ?? [])).map((b) => [b.providerId, b]));
   const now = ctx.clock.now();
   return {

@@ -56,7 +56,24 @@ export async function pingbackReady(
   const known = state?.pingback;
   const now = ctx.clock.now();
   if (known && known.address === address && (known.registered || now - known.at < PINGBACK_RETRY_MS)) return known.registered;
-  const registered = await adapter.registerPingback(provider, address).catch(() => false);
+  // One registration per account at a time in this instance: the steps of a worker batch ask
+  // together, and the shared state they read may be a moment old (cached).
+  const inFlight = (registrations.get(ctx) ?? registrations.set(ctx, new Map()).get(ctx)!);
+  const key = `${provider.id} ${address}`;
+  const earlier = inFlight.get(key);
+  if (earlier && (earlier.pending || now - earlier.at < PINGBACK_RETRY_MS)) return earlier.registered;
+  const registering = { at: now, pending: true, registered: register(ctx, provider, adapter, address) };
+  inFlight.set(key, registering);
+  const registered = await registering.registered;
+  registering.pending = false;
+  if (!registered) inFlight.delete(key); // a refusal: the shared state says when to ask again
+  return registered;
+}
+
+const registrations = new WeakMap<RouterContext, Map<string, { at: number; pending: boolean; registered: Promise<boolean> }>>();
+
+async function register(ctx: RouterContext, provider: Provider, adapter: ProviderAdapter, address: string): Promise<boolean> {
+  const registered = await adapter.registerPingback!(provider, address).catch(() => false);
   await ctx.providerStates.setPingback(provider.id, address, registered);
   ctx.logger.info("pingback registration", { provider: provider.id, address, registered });
   return registered;

@@ -208,8 +208,12 @@ export type AttemptResult =
   | { kind: "error" };
 
 export interface ProviderStateStore {
-  /** Cooldowns, and per provider and type what was observed in the observation window (observations.ts). */
-  list(): Promise<ProviderState[]>;
+  /**
+   * Cooldowns, and per provider and type what was observed in the observation window
+   * (observations.ts). A store may answer from a cache a few seconds old; `fresh` reads the
+   * table (admin views, which must show what the workers just wrote).
+   */
+  list(options?: { fresh?: boolean }): Promise<ProviderState[]>;
   setCooldown(providerId: string, untilMs: number, reason: string): Promise<void>;
   /** Pauses the account's submits until `untilMs` (never shortens a longer pause). */
   setPause(providerId: string, untilMs: number, reason: string): Promise<void>;

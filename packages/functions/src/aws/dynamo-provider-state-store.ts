@@ -75,11 +75,11 @@ export class DynamoProviderStateStore implements ProviderStateStore {
 
   private cached?: { at: number; windowStart: number; states: Promise<ProviderState[]> };
 
-  list(): Promise<ProviderState[]> {
+  list(options: { fresh?: boolean } = {}): Promise<ProviderState[]> {
     const now = this.now();
     const windowStart = windowStartOf(now, this.window);
     // Read again after CACHE_MS, and whenever a bucket leaves the observation window.
-    if (!this.cached || now - this.cached.at >= CACHE_MS || now < this.cached.at || windowStart !== this.cached.windowStart) {
+    if (options.fresh || !this.cached || now - this.cached.at >= CACHE_MS || now < this.cached.at || windowStart !== this.cached.windowStart) {
       const states = this.read();
       this.cached = { at: now, windowStart, states };
       states.catch(() => (this.cached = undefined));
