@@ -2,15 +2,16 @@
  * `pnpm bench:load`: how many submits per second the local stack accepts with the worker
  * running, and how long each takes.
  *
- * Many concurrent keep-alive clients (undici) submit the realistic mix (mix.ts; fixed seed) as
- * fast as they are answered for a fixed time, spread over several teams (each team has its own
- * request rate limit). Prints accepted submits/s, latency p50/p90/p99/max of accepted submits,
- * every other answer by status, then waits until every accepted task has ended (results through
- * `callback_url` to a local receiver) and says so. Exits 1 when a threshold given is missed
- * (--min-rps, --max-p99-ms; --acceptance is the target line: ≥ 300/s, p99 ≤ 250 ms) or when a
- * task does not end.
+ * Keep-alive clients (undici) submit the realistic mix (mix.ts; fixed seed) for a fixed time,
+ * spread over several teams (each team has its own request rate limit): back to back on every
+ * connection (closed loop: the most the stack accepts), or at a fixed offered rate with --rate
+ * (open loop: the latency at that rate). Prints accepted submits/s, latency p50/p90/p99/max of
+ * accepted submits, every other answer by status, then waits until every accepted task has
+ * ended (results through `callback_url` to a local receiver) and says how (failures by reason).
+ * Exits 1 when a threshold given is missed (--min-rps, --max-p99-ms; --acceptance is the target
+ * line: 300 submits/s offered, all accepted, p99 ≤ 250 ms) or when a task does not end.
  *
- *   pnpm bench:load [--duration 20] [--connections 64] [--teams 10] [--seed 1] [--min-rps 300] [--max-p99-ms 250]
+ *   pnpm bench:load [--duration 20] [--connections 64] [--rate 300] [--teams 10] [--seed 1] [--min-rps 300] [--max-p99-ms 250] [--acceptance]
  */
 import { parseArgs } from "node:util";
 import { startBenchStack } from "./bench-stack.ts";
@@ -31,6 +32,7 @@ const { values: args } = parseArgs({
     "end-timeout-seconds": { type: "string", default: "900" },
     "min-rps": { type: "string" },
     "max-p99-ms": { type: "string" },
+    rate: { type: "string" },
     acceptance: { type: "boolean", default: false },
   },
 });
@@ -42,8 +44,11 @@ const teamCount = positiveInt(args.teams, "--teams");
 const seed = positiveInt(args.seed, "--seed");
 const minRps = optionalNumber(args["min-rps"], "--min-rps") ?? (args.acceptance ? 300 : undefined);
 const maxP99 = optionalNumber(args["max-p99-ms"], "--max-p99-ms") ?? (args.acceptance ? 250 : undefined);
+// The target line is a rate held with a latency bound: --acceptance offers 300 submits/s open loop.
+const rate = optionalNumber(args.rate, "--rate") ?? (args.acceptance ? 300 : undefined);
 
-console.log(`bench:load — ${durationSeconds} s after ${warmupSeconds} s of warm-up, ${connections} keep-alive connections, ${teamCount} teams, seed ${seed}, worker running`);
+const load = rate === undefined ? `${connections} keep-alive clients back to back` : `${rate} submits/s offered (open loop, up to ${connections} connections)`;
+console.log(`bench:load — ${durationSeconds} s after ${warmupSeconds} s of warm-up, ${load}, ${teamCount} teams, seed ${seed}, worker running`);
 const bench = await startBenchStack();
 const receiver = await startCallbackReceiver();
 const client = new RouterClient(bench.stack.apiUrl, connections);
@@ -54,28 +59,49 @@ try {
   const bodies = realisticMix(4_096, seed).map((task) => ({ ...task.body, callback_url: receiver.url }));
 
   let next = 0;
-  /** Every connection submits back to back for `seconds`. */
-  const run = async (seconds: number) => {
-    const outcome = { accepted: [] as string[], latencies: [] as number[], refused: [] as string[], elapsedSeconds: 0 };
+  type Outcome = { accepted: string[]; latencies: number[]; refused: string[]; elapsedSeconds: number };
+  /** One submit; its latency counts from `since` (when it was meant to leave). */
+  const submitOne = async (outcome: Outcome, since: number) => {
+    const n = next++;
+    try {
+      const answer = await client.submit(teams[n % teams.length]!.apiKey, bodies[n % bodies.length]!);
+      if (answer.taskId) {
+        outcome.accepted.push(answer.taskId);
+        outcome.latencies.push(performance.now() - since);
+      } else outcome.refused.push(`HTTP ${answer.status}: ${answer.detail}`);
+    } catch (error) {
+      outcome.refused.push(`network: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  /**
+   * Closed loop (no --rate): every connection submits back to back for `seconds`, which finds
+   * the most the stack accepts (latency is then mostly the clients' own queue). Open loop
+   * (--rate R): a submit leaves every 1/R s whatever the answers do, and its latency counts from
+   * that moment (a slow answer cannot hide the ones queued behind it: no coordinated omission).
+   */
+  const run = async (seconds: number): Promise<Outcome> => {
+    const outcome: Outcome = { accepted: [], latencies: [], refused: [], elapsedSeconds: 0 };
     const started = performance.now();
     const stopAt = started + seconds * 1000;
-    await Promise.all(
-      Array.from({ length: connections }, async () => {
-        while (performance.now() < stopAt) {
-          const n = next++;
-          try {
-            const answer = await client.submit(teams[n % teams.length]!.apiKey, bodies[n % bodies.length]!);
-            if (answer.taskId) {
-              outcome.accepted.push(answer.taskId);
-              outcome.latencies.push(answer.latencyMs);
-            } else outcome.refused.push(`HTTP ${answer.status}: ${answer.detail}`);
-          } catch (error) {
-            outcome.refused.push(`network: ${error instanceof Error ? error.message : String(error)}`);
-          }
-        }
-      }),
-    );
-    outcome.elapsedSeconds = (performance.now() - started) / 1000;
+    if (rate === undefined) {
+      await Promise.all(
+        Array.from({ length: connections }, async () => {
+          while (performance.now() < stopAt) await submitOne(outcome, performance.now());
+        }),
+      );
+    } else {
+      const inFlight: Promise<void>[] = [];
+      const total = Math.round(seconds * rate);
+      for (let i = 0; i < total; i++) {
+        const at = started + (i * 1000) / rate;
+        const wait = at - performance.now();
+        if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+        inFlight.push(submitOne(outcome, at));
+      }
+      await Promise.all(inFlight);
+    }
+    // Open loop: the rate over the window the submits were offered in (each one's latency is apart).
+    outcome.elapsedSeconds = rate === undefined ? (performance.now() - started) / 1000 : seconds;
     return outcome;
   };
   const warmup = warmupSeconds > 0 ? await run(warmupSeconds) : undefined;

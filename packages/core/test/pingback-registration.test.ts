@@ -9,15 +9,14 @@ function world(answers: boolean[]) {
   const w = createWorld({ providers: [account] });
   w.ctx.publicUrl = "https://router.example";
   const registrations: string[] = [];
-  const adapter: ProviderAdapter = {
-    ...w.adapters.twocaptcha,
-    poll: w.adapters.twocaptcha.poll!,
-    async registerPingback(_provider, address) {
+  // The scripted 2Captcha-protocol adapter, with an account that registers pingback hosts.
+  const adapter: ProviderAdapter = Object.assign(Object.create(w.adapters.twocaptcha) as ProviderAdapter, {
+    async registerPingback(_provider: unknown, address: string) {
       registrations.push(address);
       await new Promise((resolve) => setImmediate(resolve)); // the upstream takes a moment
       return answers.shift() ?? false;
     },
-  } as ProviderAdapter;
+  });
   const ask = async () => pingbackReady(w.ctx, account, adapter, (await w.providerStates.list()).find((s) => s.providerId === account.id));
   return { w, registrations, ask };
 }
