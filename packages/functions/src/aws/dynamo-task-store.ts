@@ -34,6 +34,7 @@ import {
 } from "@solver-router/core";
 import { idPrefixAt, keys, TEAM_DIRECTORY_SHARDS, taskCountAttribute, taskRecord, teamOfTaskId } from "./entities.ts";
 import { TTL_ATTRIBUTE } from "./table-definition.ts";
+import { LRUCache } from "lru-cache";
 import { Coalescer } from "./coalescer.ts";
 import { conditionFailed as failed, isConditionFailure, queryAll, transactWrite, type TransactItem } from "./transact.ts";
 
@@ -50,6 +51,9 @@ interface PendingCreate {
   /** The request's size when chunked (0 inline). */
   bytes: number;
 }
+
+/** The task item's count of its request's chunks (absent when the request is inline). */
+const PAYLOAD_CHUNKS = "payload_chunks";
 
 /** A request up to this size travels inside the task item (one item, one write). */
 const INLINE_PAYLOAD_BYTES = 700;
@@ -77,14 +81,20 @@ export class DynamoTaskStore implements TaskStore {
     }
     const bytes = Buffer.from(JSON.stringify(payload), "utf8");
     const inline = bytes.length <= INLINE_PAYLOAD_BYTES;
+    const chunkCount = inline ? 0 : Math.ceil(bytes.length / PAYLOAD_CHUNK_BYTES);
     const taskItems: TransactItem[] = [
-      { Put: { TableName: this.table, Item: { ...this.taskItem(task), ...(inline ? { payload } : {}) }, ConditionExpression: "attribute_not_exists(pk)" } },
+      {
+        Put: {
+          TableName: this.table,
+          Item: { ...this.taskItem(task), ...(inline ? { payload } : { [PAYLOAD_CHUNKS]: chunkCount }) },
+          ConditionExpression: "attribute_not_exists(pk)",
+        },
+      },
     ];
-    if (!inline) {
-      const expiresAt = Math.floor(task.createdAt / 1000) + PAYLOAD_TTL_SECONDS;
-      for (let i = 0, n = 0; i < bytes.length; i += PAYLOAD_CHUNK_BYTES, n++) {
-        taskItems.push({ Put: { TableName: this.table, Item: { ...keys.payload(task.taskId, n), data: bytes.subarray(i, i + PAYLOAD_CHUNK_BYTES), [TTL_ATTRIBUTE]: expiresAt } } });
-      }
+    const expiresAt = Math.floor(task.createdAt / 1000) + PAYLOAD_TTL_SECONDS;
+    for (let n = 0; n < chunkCount; n++) {
+      const data = bytes.subarray(n * PAYLOAD_CHUNK_BYTES, (n + 1) * PAYLOAD_CHUNK_BYTES);
+      taskItems.push({ Put: { TableName: this.table, Item: { ...keys.payload(task.taskId, n), data, [TTL_ATTRIBUTE]: expiresAt } } });
     }
     if (task.idempotencyKey) taskItems.push(this.idempotencyPut(task));
     return this.creates.add({ task, budget, taskItems, bytes: inline ? 0 : bytes.length });
@@ -213,14 +223,27 @@ export class DynamoTaskStore implements TaskStore {
 
   async get(taskId: string): Promise<TaskRecord | undefined> {
     if (!teamOfTaskId(taskId)) return undefined;
+    // The item is billed whole whatever the projection: its inline request comes along for free,
+    // and the submit step that reads the task next asks for it (getPayload) without a second read.
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: keys.task(taskId), ConsistentRead: true, ProjectionExpression: "task" }),
+      new GetCommand({ TableName: this.table, Key: keys.task(taskId), ConsistentRead: true, ProjectionExpression: "task, payload" }),
     );
+    if (Item?.payload) this.recentPayloads.set(taskId, Item.payload as UnifiedTask);
     return taskRecord.fromAttribute(Item?.task);
   }
 
+  /**
+   * Inline requests read with their task a moment ago (a request never changes), each handed out
+   * once; forgotten when their task ends here, so an ended task's request (images, proxy
+   * credentials) is not kept even in memory.
+   */
+  private readonly recentPayloads = new LRUCache<string, UnifiedTask>({ max: 1_000, ttl: 10_000 });
+
   async getPayload(taskId: string): Promise<UnifiedTask | undefined> {
     if (!teamOfTaskId(taskId)) return undefined;
+    const recent = this.recentPayloads.get(taskId);
+    this.recentPayloads.delete(taskId);
+    if (recent) return recent;
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.table, Key: keys.task(taskId), ConsistentRead: true, ProjectionExpression: "payload" }),
     );
@@ -294,6 +317,7 @@ export class DynamoTaskStore implements TaskStore {
   }
 
   async transition(prev: TaskRecord, next: TaskRecord, money?: MoneyMove): Promise<TransitionResult> {
+    if (isFinished(next.status)) this.recentPayloads.delete(next.taskId);
     const taskUpdate = this.taskUpdate(prev, next);
     const reserve = money?.reserveMicro ?? 0;
     const release = money?.releaseMicro ?? 0;
@@ -301,7 +325,10 @@ export class DynamoTaskStore implements TaskStore {
     // The charge itself is settled from the stream (reserved → charged), not here.
     if (reserve === 0 && release === 0 && refund === 0) {
       try {
-        await this.db.send(new UpdateCommand(taskUpdate));
+        // An ending update removes the request and says how many chunks it had: none to look for when it was inline.
+        const { Attributes } = await this.db.send(new UpdateCommand({ ...taskUpdate, ...(isFinished(next.status) ? { ReturnValues: "UPDATED_OLD" } : {}) }));
+        if (isFinished(next.status) && !isFinished(prev.status)) await this.deletePayload(next.taskId, Attributes ? Number(Attributes[PAYLOAD_CHUNKS] ?? 0) : undefined);
+        return "ok";
       } catch (error) {
         if (isConditionFailure(error)) return "conflict";
         throw error;
@@ -436,7 +463,7 @@ export class DynamoTaskStore implements TaskStore {
       Key: keys.task(next.taskId),
       UpdateExpression:
         "SET task = :task, #status = :status, version = :version, due_at = :due" +
-        (ended ? ", #ttl = :expires REMOVE payload" : ""),
+        (ended ? `, #ttl = :expires REMOVE payload, ${PAYLOAD_CHUNKS}` : ""),
       ConditionExpression: "version = :prev",
       ExpressionAttributeNames: { "#status": "status", ...(ended ? { "#ttl": TTL_ATTRIBUTE } : {}) },
       ExpressionAttributeValues: {
@@ -460,9 +487,12 @@ export class DynamoTaskStore implements TaskStore {
     });
   }
 
-  /** Deletes a large request's chunks (a small one went with the task item's last write). */
-  private async deletePayload(taskId: string): Promise<void> {
-    const chunks = await this.payloadChunks(taskId, false);
+  /**
+   * Deletes a large request's chunks (a small one went with the task item's last write): `count`
+   * of them when the ending write said so, else whatever a query finds.
+   */
+  private async deletePayload(taskId: string, count?: number): Promise<void> {
+    const chunks = count === undefined ? await this.payloadChunks(taskId, false) : Array.from({ length: count }, (_, n) => keys.payload(taskId, n));
     for (let i = 0; i < chunks.length; i += 25) {
       await this.db.send(
         new BatchWriteCommand({

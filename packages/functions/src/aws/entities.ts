@@ -11,7 +11,7 @@
  *   TEAM#<team>            / BUDGET#<YYYY-MM>          what the month's budgeted tasks hold or were charged
  *   TEAM#<team>            / CALLBACKSECRET            the team's callback signing secret (read only to sign)
  *   TEAM#<team>            / REPORTS#<hour>            bad reports forwarded in that hour (report cap, TTL)
- *   TASKS#<team>           / <task id>                 a task: hot state + record (+ its request when small)
+ *   TASKS#<team>           / <task id>                 a task: hot state + record (+ its request when small, else its chunk count)
  *   TASKDATA#<task id>     / PAYLOAD#<n>               a large request, in ≤350 KB chunks, deleted when the task ends
  *   IDEM#<team>#<key>      / IDEM                      Idempotency-Key → task
  *   USAGE#<team>           / <day>#<type>#<provider>   usage rollup (gsi1: USAGEDAY#<day> / <team>#<type>#<provider>)
