@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { startBenchStack } from "./bench-stack.ts";
 import { startCallbackReceiver } from "./callback-receiver.ts";
 import { countBy, optionalNumber, positiveInt, verdict } from "./cli.ts";
-import { realisticMix } from "./mix.ts";
+import { runLoadClients } from "./load-clients.ts";
 import { RouterClient } from "./router-client.ts";
 import { percentile, round, table } from "./stats.ts";
 
@@ -55,57 +55,19 @@ const client = new RouterClient(bench.stack.apiUrl, connections);
 let exitCode = 0;
 try {
   const teams = await client.createTeams(bench.stack.adminKey, teamCount, 10_000_000, "bench-load");
-  // A pool of bodies drawn once, so building requests costs the clients nothing during the run.
-  const bodies = realisticMix(4_096, seed).map((task) => ({ ...task.body, callback_url: receiver.url }));
-
-  let next = 0;
-  type Outcome = { accepted: string[]; latencies: number[]; refused: string[]; elapsedSeconds: number };
-  /** One submit; its latency counts from `since` (when it was meant to leave). */
-  const submitOne = async (outcome: Outcome, since: number) => {
-    const n = next++;
-    try {
-      const answer = await client.submit(teams[n % teams.length]!.apiKey, bodies[n % bodies.length]!);
-      if (answer.taskId) {
-        outcome.accepted.push(answer.taskId);
-        outcome.latencies.push(performance.now() - since);
-      } else outcome.refused.push(`HTTP ${answer.status}: ${answer.detail}`);
-    } catch (error) {
-      outcome.refused.push(`network: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  };
-  /**
-   * Closed loop (no --rate): every connection submits back to back for `seconds`, which finds
-   * the most the stack accepts (latency is then mostly the clients' own queue). Open loop
-   * (--rate R): a submit leaves every 1/R s whatever the answers do, and its latency counts from
-   * that moment (a slow answer cannot hide the ones queued behind it: no coordinated omission).
-   */
-  const run = async (seconds: number): Promise<Outcome> => {
-    const outcome: Outcome = { accepted: [], latencies: [], refused: [], elapsedSeconds: 0 };
-    const started = performance.now();
-    const stopAt = started + seconds * 1000;
-    if (rate === undefined) {
-      await Promise.all(
-        Array.from({ length: connections }, async () => {
-          while (performance.now() < stopAt) await submitOne(outcome, performance.now());
-        }),
-      );
-    } else {
-      const inFlight: Promise<void>[] = [];
-      const total = Math.round(seconds * rate);
-      for (let i = 0; i < total; i++) {
-        const at = started + (i * 1000) / rate;
-        const wait = at - performance.now();
-        if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-        inFlight.push(submitOne(outcome, at));
-      }
-      await Promise.all(inFlight);
-    }
-    // Open loop: the rate over the window the submits were offered in (each one's latency is apart).
-    outcome.elapsedSeconds = rate === undefined ? (performance.now() - started) / 1000 : seconds;
-    return outcome;
-  };
-  const warmup = warmupSeconds > 0 ? await run(warmupSeconds) : undefined;
-  const { accepted, latencies, refused, elapsedSeconds } = await run(durationSeconds);
+  // The clients run in a process of their own, like any outside load: they do not take the
+  // stack's event loop (load-clients.ts).
+  const { warmup, measured } = await runLoadClients({
+    apiUrl: bench.stack.apiUrl,
+    keys: teams.map((t) => t.apiKey),
+    callbackUrl: receiver.url,
+    seed,
+    connections,
+    ...(rate !== undefined ? { rate } : {}),
+    warmupSeconds,
+    durationSeconds,
+  });
+  const { accepted, latencies, refused, elapsedSeconds } = measured;
   const everyTask = [...(warmup?.accepted ?? []), ...accepted];
 
   console.log(

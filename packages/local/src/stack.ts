@@ -18,7 +18,6 @@ import {
   createTeam,
   generateApiKey,
   parseProvidersFile,
-  sweepOverdueTasks,
   type Logger,
   type Provider,
   type RouterContext,
@@ -27,9 +26,7 @@ import {
   BODY_TOO_LARGE,
   MAX_BODY_BYTES,
   createApi,
-  createProviderMonitorHandler,
   createRuntime,
-  createWorkerHandler,
   jsonLogger,
 } from "@solver-router/functions";
 import { startAcedataSandbox, startSolverv2Sandbox, startTwocaptchaSandbox, type TwocaptchaSandboxOptions } from "@solver-router/sandbox";
@@ -51,7 +48,7 @@ import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, TABLE_NAME } from "./local-aws.ts";
 import { requeueOpenTasks } from "./recovery.ts";
 import { startStreamLoop } from "./stream-loop.ts";
-import { startWorkerLoop } from "./worker-loop.ts";
+import { startWorkerSide, workerRuntime, type WorkerSideSettings } from "./worker-side.ts";
 
 export interface LocalStackOptions {
   port?: number; // 0 = any free port
@@ -71,7 +68,7 @@ export interface LocalStackOptions {
   /** How often upstream balances are read (default 5 minutes, like infra/provider-monitor.ts); the first read is at start. */
   providerCheckIntervalMs?: number;
   workerConcurrency?: number;
-  /** Connections the worker side keeps to DynamoDB Local at most (default 8; the API's are not limited). */
+  /** Connections the worker side keeps to DynamoDB Local at most (default 4; the API's are not limited; worker-side.ts). */
   workerDynamoConnections?: number;
   /** The worker's batching window (default 400 ms). */
   workerBatchWindowMs?: number;
@@ -82,6 +79,7 @@ export interface LocalStackOptions {
   publicUrl?: string | false;
   /** false: no worker loop and no sweeper; the caller handles the queue (the Lambda bundle test invokes the bundled worker). */
   worker?: boolean;
+
   /** Options for the two 2Captcha-protocol sandboxes (request limits, pingback registration, solve times). */
   twocaptchaSandbox?: Omit<TwocaptchaSandboxOptions, "port" | "apiKey" | "name">;
   /** Benchmark hooks: instrument the AWS clients before first use, and hear of each worker invocation and API request. */
@@ -171,42 +169,43 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       );
     }
 
-    // The API and the worker side (worker, sweeper, stream loop) each get their own runtime, as
-    // they are separate functions on AWS. The worker side talks to DynamoDB Local over a few
-    // connections only: DynamoDB Local serves about one core's worth of requests, so a worker
-    // batch of 100 concurrent steps would otherwise queue every API request behind it. Under a
-    // burst the worker then trails the submits (the queue holds the rest) instead of slowing them.
-    const awsClients = (dynamoConnections?: number) => ({
-      dynamo: new DynamoDBClient({
-        region: LOCAL_REGION,
-        credentials: dynamodbCredentials,
-        endpoint: dynamoDb.endpoint,
-        ...(dynamoConnections ? { requestHandler: { httpAgent: { keepAlive: true, maxSockets: dynamoConnections } } } : {}),
-      }),
+    const clients = {
+      dynamo: new DynamoDBClient({ region: LOCAL_REGION, credentials: dynamodbCredentials, endpoint: dynamoDb.endpoint }),
       sqs: new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: sqsEndpoint }),
-    });
-    const clients = awsClients();
-    const workerClients = awsClients(options.workerDynamoConnections ?? 8);
+    };
     options.instrumentClients?.(clients);
-    options.instrumentClients?.(workerClients);
     await ensureTable(clients.dynamo);
     const { queueUrl, dlqUrl } = await ensureQueues(clients.sqs);
+    const { Attributes } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
     // The books (usage, ledger, task counts) are read once the stream loop has caught up.
     let booksCaughtUp = async () => {};
-    const runtimeFor = (sideClients: typeof clients) =>
-      createRuntime({
-        booksCaughtUp: () => booksCaughtUp(),
-        tableName: TABLE_NAME,
-        queueUrl,
-        deadLetterQueueUrl: dlqUrl,
-        providers,
-        clients: sideClients,
-        logger,
-        ...(options.explorationShare !== undefined ? { explorationShare: options.explorationShare } : {}),
-        callbackPolicy: { allowPrivate: options.callbackAllowPrivate ?? true, httpsOnly: false },
-      });
-    const runtime = runtimeFor(clients);
-    const workerRuntime = runtimeFor(workerClients);
+    const runtime = createRuntime({
+      booksCaughtUp: () => booksCaughtUp(),
+      tableName: TABLE_NAME,
+      queueUrl,
+      deadLetterQueueUrl: dlqUrl,
+      providers,
+      clients,
+      logger,
+      ...(options.explorationShare !== undefined ? { explorationShare: options.explorationShare } : {}),
+      callbackPolicy: { allowPrivate: options.callbackAllowPrivate ?? true, httpsOnly: false },
+    });
+    // The worker side (worker-side.ts) has a runtime of its own, as on AWS; the stream loop below uses it too.
+    const workerSettings: WorkerSideSettings = {
+      dynamodb: { endpoint: dynamoDb.endpoint, credentials: dynamodbCredentials, connections: options.workerDynamoConnections ?? 4 },
+      sqsEndpoint,
+      queueUrl,
+      dlqUrl,
+      queueArn: Attributes!.QueueArn!,
+      providers,
+      ...(options.explorationShare !== undefined ? { explorationShare: options.explorationShare } : {}),
+      callbackAllowPrivate: options.callbackAllowPrivate ?? true,
+      ...(options.workerConcurrency !== undefined ? { concurrency: options.workerConcurrency } : {}),
+      ...(options.workerBatchWindowMs !== undefined ? { batchWindowMs: options.workerBatchWindowMs } : {}),
+      ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+      ...(options.providerCheckIntervalMs !== undefined ? { providerCheckIntervalMs: options.providerCheckIntervalMs } : {}),
+    };
+    const workers = workerRuntime(workerSettings, logger, options.instrumentClients);
     const { ctx } = runtime;
 
     const adminKey = options.adminKey || (dataDir ? await storedAdminKey(dataDir.dir) : generateApiKey());
@@ -231,41 +230,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const publicUrl = options.publicUrl === false ? undefined : (options.publicUrl ?? process.env.ROUTER_PUBLIC_URL ?? apiUrl);
-    if (publicUrl) ctx.publicUrl = workerRuntime.ctx.publicUrl = publicUrl;
+    if (publicUrl) ctx.publicUrl = workers.ctx.publicUrl = publicUrl;
 
     const streams = new DynamoDBStreamsClient({ region: LOCAL_REGION, credentials: dynamodbCredentials, endpoint: dynamoDb.endpoint });
     const streamLoop = startStreamLoop({
-      dynamo: workerClients.dynamo,
+      dynamo: workers.dynamo,
       streams,
       tableName: TABLE_NAME,
-      handler: (batch) => workerRuntime.aggregateTaskEffects(batch as Parameters<typeof workerRuntime.aggregateTaskEffects>[0]),
+      handler: (batch) => workers.aggregateTaskEffects(batch as Parameters<typeof workers.aggregateTaskEffects>[0]),
       onError: (error) => logger.error("stream loop", { error: String(error) }),
     });
     stops.push(() => streamLoop.stop());
     booksCaughtUp = () => streamLoop.caughtUp();
 
-    const { Attributes } = await runtime.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
     if (options.worker !== false) {
-      const loop = startWorkerLoop({
-        sqs: workerRuntime.sqs,
-        queueUrl,
-        queueArn: Attributes!.QueueArn!,
-        handler: createWorkerHandler(workerRuntime.ctx),
-        concurrency: options.workerConcurrency ?? 4,
-        ...(options.workerBatchWindowMs !== undefined ? { batchWindowMs: options.workerBatchWindowMs } : {}),
-        onError: (error) => logger.error("worker loop", { error: String(error) }),
-        ...(options.onWorkerInvocation ? { onInvocation: options.onWorkerInvocation } : {}),
-      });
-      stops.push(() => loop.stop());
-      const sweeper = setInterval(() => {
-        sweepOverdueTasks(workerRuntime.ctx).catch((error) => logger.error("sweeper", { error: String(error) }));
-      }, options.sweepIntervalMs ?? 30_000);
-      stops.push(async () => clearInterval(sweeper));
-      const checkProviders = createProviderMonitorHandler(workerRuntime.ctx);
-      const runProviderCheck = () => void checkProviders().catch((error) => logger.error("provider check", { error: String(error) }));
-      runProviderCheck();
-      const providerCheck = setInterval(runProviderCheck, options.providerCheckIntervalMs ?? 5 * 60_000);
-      stops.push(async () => clearInterval(providerCheck));
+      stops.push(startWorkerSide(workers, workerSettings, logger, options.onWorkerInvocation));
     }
 
     return {
