@@ -106,6 +106,28 @@ describe.each(implementations)("task store contract: %s", (_name, make) => {
     expect(await store.teams.getTeam(teamId)).toMatchObject({ balanceMicro: 900_000, reservedMicro: 100_000 });
   });
 
+  it("creates arriving together (two teams, one short of credits, a repeated Idempotency-Key): each answered as if alone, balances exact", async () => {
+    const store = make();
+    const rich = await store.team(10_000_000);
+    const poor = await store.team(250_000); // two tasks of 100,000 and no more
+    const richTasks = Array.from({ length: 20 }, () => newTask(rich, 100_000));
+    const poorTasks = Array.from({ length: 5 }, () => newTask(poor, 100_000));
+    const keyed = [newTask(rich, 100_000), newTask(rich, 100_000)].map((t) => ({ ...t, idempotencyKey: "same-key" }));
+    const results = await Promise.all([...richTasks, ...poorTasks, ...keyed].map((task) => store.tasks.create(task, PAYLOAD)));
+    expect(results.slice(0, 20).map((r) => r.kind)).toEqual(Array(20).fill("created"));
+    const poorKinds = results.slice(20, 25).map((r) => r.kind);
+    expect(poorKinds.filter((k) => k === "created")).toHaveLength(2);
+    expect(poorKinds.filter((k) => k === "insufficient_credits")).toHaveLength(3);
+    expect(results.slice(25).map((r) => r.kind).sort()).toEqual(["created", "duplicate"]);
+    const keyedCreated = results.slice(25).find((r) => r.kind === "created")!;
+    const keyedDuplicate = results.slice(25).find((r) => r.kind === "duplicate")!;
+    expect("task" in keyedDuplicate && keyedDuplicate.task.taskId).toBe("task" in keyedCreated && keyedCreated.task.taskId);
+    expect(await store.teams.getTeam(rich)).toMatchObject({ balanceMicro: 10_000_000 - 21 * 100_000, reservedMicro: 21 * 100_000 });
+    expect(await store.teams.getTeam(poor)).toMatchObject({ balanceMicro: 50_000, reservedMicro: 200_000 });
+    expect((await store.tasks.list(rich, { limit: 100, offset: 0 })).total).toBe(21);
+    expect((await store.tasks.list(poor, { limit: 100, offset: 0 })).total).toBe(2);
+  });
+
   it("a write on a stale version is a conflict and changes nothing; ending charges the reservation, releases the rest and drops the request", async () => {
     const store = make();
     const teamId = await store.team(1_000_000);
