@@ -199,6 +199,8 @@ export interface ProviderState {
   pauseReason?: string;
   /** The pingback address registered with the account, or why registration failed. */
   pingback?: { address: string; registered: boolean; at: number };
+  /** The account's next free submit slot under its pace: a new submit queues until then (routing counts the wait). */
+  paceFreeAt?: number;
   observed: Partial<Record<TaskType, ProviderObservation>>;
 }
 

@@ -80,6 +80,8 @@ export function blendFigures(
   type: TaskType,
   priority: Priority,
   observed: ProviderObservation | undefined,
+  /** How long a new submit would queue under the account's pace first. */
+  queueSeconds = 0,
 ): Omit<CandidateFigures, "score"> | undefined {
   const table = provider.tasks[type];
   if (!table) return undefined;
@@ -98,7 +100,7 @@ export function blendFigures(
     success,
     accuracy,
     solveSeconds,
-    expectedSeconds: solveSeconds / Math.max(success, 0.01),
+    expectedSeconds: queueSeconds + solveSeconds / Math.max(success, 0.01),
     samples: o.attempts,
   };
 }
@@ -155,7 +157,7 @@ export function route(
   }
   const figures = serving.map((provider) => ({
     provider,
-    figures: blendFigures(provider, request.type, request.priority, stateOf.get(provider.id)?.observed[request.type])!,
+    figures: blendFigures(provider, request.type, request.priority, stateOf.get(provider.id)?.observed[request.type], paceQueueSeconds(stateOf.get(provider.id), options.nowMs))!,
   }));
   const affordable = figures.filter(({ figures: f }) => request.maxPriceMicro === undefined || f.priceMicro <= request.maxPriceMicro);
   if (affordable.length === 0) {
@@ -203,6 +205,15 @@ export function route(
     reason: describe(request.priority, best.figures, ranked[1]?.figures),
     candidates,
   };
+}
+
+/**
+ * How long a new submit to the account would queue under its pace (its submits booked ahead):
+ * counted in the expected time to an answer, so a burst beyond one account's documented rate
+ * flows to other providers as the wait outgrows their difference in price or speed.
+ */
+export function paceQueueSeconds(state: ProviderState | undefined, nowMs: number): number {
+  return Math.max(0, ((state?.paceFreeAt ?? 0) - nowMs) / 1000);
 }
 
 /** Until when a provider takes no new task: a cooldown or a rate-limit pause; undefined when it does now. */

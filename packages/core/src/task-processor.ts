@@ -22,7 +22,7 @@ import type { RouterContext } from "./context.ts";
 import { newPingbackToken, parsePingbackToken, pingbackReady, pingbackUrl, submitPace, tokensEqual } from "./flow-control.ts";
 import type { MoneyMove, ProviderState, WorkMessage } from "./ports.ts";
 import type { Provider } from "./providers.ts";
-import { route, unavailableUntil } from "./routing.ts";
+import { paceQueueSeconds, route, unavailableUntil } from "./routing.ts";
 import {
   attemptWindowSeconds,
   firstWaitSeconds,
@@ -261,8 +261,15 @@ function chooseProvider(ctx: RouterContext, task: TaskRecord, now: number, state
   const exclude = new Set(task.attempts.filter((a) => a.state === "failed" && excludedAfter(a)).map((a) => a.providerId));
   const planned = ctx.providers.find((p) => p.id === task.routing.providerId);
   const plannedState = states.find((s) => s.providerId === planned?.id);
-  if (task.attempts.length === 0 && planned?.enabled && planned.tasks[task.type] && unavailableUntil(plannedState, now) === undefined) {
-    // The provider chosen (and priced) when the task was accepted.
+  if (
+    task.attempts.length === 0 &&
+    planned?.enabled &&
+    planned.tasks[task.type] &&
+    unavailableUntil(plannedState, now) === undefined &&
+    paceQueueSeconds(plannedState, now) <= PACE_RESEND_MAX_SECONDS
+  ) {
+    // The provider chosen (and priced) when the task was accepted — unless its pace queue grew
+    // long since: then routing weighs that wait against the other providers.
     return { kind: "provider", provider: planned, priceMicro: task.reservedMicro, reason: task.routing.reason };
   }
   const decision = route(

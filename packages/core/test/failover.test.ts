@@ -314,3 +314,37 @@ describe("when every provider is cooling down", () => {
     expect(submits(w)[1]!.at - submits(w)[0]!.at).toBeGreaterThanOrEqual(20_000);
   });
 });
+
+describe("an account's pace queue outgrowing the wait", () => {
+  // alpha is paced to 1 submit/s; gamma is dearer but free.
+  const paced = { ...alpha, limits: { submitsPerSecond: 1 } };
+  const nearly = provider("nearly", "solverv2", image("0.101"));
+
+  it("a task planned for an account whose submits got booked a minute ahead meanwhile goes to a free provider at once, the difference reserved", async () => {
+    const w = world([paced, nearly]);
+    const team = w.teams.seed(credits("1"));
+    const { task_id } = await w.submit(team.teamId, "ImageToTextTask");
+    expect(w.tasks.peek(task_id).routing.providerId).toBe("alpha");
+    // Other instances book alpha's next 60 s before this task's submit step runs.
+    for (let i = 0; i < 60; i++) await w.providerStates.reserveSubmitSlot("alpha", 1000, w.clock.now());
+    const startedAt = w.clock.now();
+    await w.runner.runUntilFinished(task_id);
+    expect(submits(w).map((c) => [c.providerId, c.at - startedAt])).toEqual([["nearly", 0]]);
+    const task = w.tasks.peek(task_id);
+    expect(task).toMatchObject({ status: "completed", chargedMicro: credits("0.101") });
+    expect(w.teams.peek(team.teamId)).toMatchObject({ balanceMicro: credits("0.899"), reservedMicro: 0 });
+  });
+
+  it("a short queue (within the resend wait) keeps the planned account: the submit waits for its slot", async () => {
+    const w = world([paced, nearly]);
+    const team = w.teams.seed(credits("1"));
+    const { task_id } = await w.submit(team.teamId, "ImageToTextTask");
+    for (let i = 0; i < 5; i++) await w.providerStates.reserveSubmitSlot("alpha", 1000, w.clock.now());
+    const startedAt = w.clock.now();
+    await w.runner.runUntilFinished(task_id);
+    const [call] = submits(w);
+    expect(call?.providerId).toBe("alpha");
+    expect(call!.at - startedAt).toBeGreaterThanOrEqual(5000);
+    expect(w.tasks.peek(task_id)).toMatchObject({ status: "completed", chargedMicro: credits("0.1") });
+  });
+});

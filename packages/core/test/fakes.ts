@@ -545,15 +545,17 @@ export class FakeProviderStateStore implements ProviderStateStore {
   get states(): Map<string, ProviderState> {
     const observed = this.observations.sums(this.clock.now());
     const states = new Map<string, ProviderState>();
-    for (const providerId of new Set([...this.cooling.keys(), ...this.pauses.keys(), ...this.pingbacks.keys(), ...observed.keys()])) {
+    for (const providerId of new Set([...this.cooling.keys(), ...this.pauses.keys(), ...this.pingbacks.keys(), ...this.nextSlot.keys(), ...observed.keys()])) {
       const cooldown = this.cooling.get(providerId);
       const pause = this.pauses.get(providerId);
       const pingback = this.pingbacks.get(providerId);
+      const paceFreeAt = this.nextSlot.get(providerId);
       states.set(providerId, {
         providerId,
         ...(cooldown ? { cooldownUntil: cooldown.untilMs, cooldownReason: cooldown.reason } : {}),
         ...(pause ? { pausedUntil: pause.untilMs, pauseReason: pause.reason } : {}),
         ...(pingback ? { pingback: { ...pingback } } : {}),
+        ...(paceFreeAt !== undefined ? { paceFreeAt } : {}),
         observed: observed.get(providerId) ?? {},
       });
     }

@@ -209,3 +209,21 @@ describe("exploration", () => {
 function obs(o: Partial<ProviderObservation>) {
   return { ...emptyObservation(), ...o };
 }
+
+describe("an account's pace queue", () => {
+  it("counts as waiting time: a short queue keeps the cheaper account, a long one sends balanced and speed elsewhere", () => {
+    const nearlyAsCheap = provider("nearly", "solverv2", image("0.101", 10, 0.9));
+    const queued = (seconds: number) => [state("cheap", { paceFreeAt: NOW + seconds * 1000 })];
+    expect(routed(route(req(), [cheap, nearlyAsCheap], queued(0.5), { nowMs: NOW })).provider.id).toBe("cheap");
+    expect(routed(route(req(), [cheap, nearlyAsCheap], queued(120), { nowMs: NOW })).provider.id).toBe("nearly");
+    const speed = routed(route(req({ priority: "speed" }), [cheap, nearlyAsCheap], queued(120), { nowMs: NOW }));
+    expect(speed.provider.id).toBe("nearly");
+    expect(speed.candidates.find((c) => c.providerId === "cheap")?.expectedSeconds).toBeGreaterThanOrEqual(120);
+    // A slot booked in the past is no queue.
+    expect(routed(route(req(), [cheap, nearlyAsCheap], [state("cheap", { paceFreeAt: NOW - 60_000 })], { nowMs: NOW })).provider.id).toBe("cheap");
+  });
+
+  it("a much dearer provider is not worth a short queue", () => {
+    expect(routed(route(req(), [cheap, dear], [state("cheap", { paceFreeAt: NOW + 15_000 })], { nowMs: NOW })).provider.id).toBe("cheap");
+  });
+});

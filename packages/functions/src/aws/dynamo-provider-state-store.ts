@@ -25,7 +25,7 @@
  * account never share a partition with anything else): `next_ms` is the earliest free submit
  * slot (GCRA); reserving a slot is one UpdateItem.
  */
-import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import {
   OBSERVATION_WINDOW,
   TASK_TYPES,
@@ -71,6 +71,8 @@ export class DynamoProviderStateStore implements ProviderStateStore {
     private readonly table: string,
     private readonly now: () => number,
     private readonly window: ObservationWindow = OBSERVATION_WINDOW,
+    /** The accounts whose pace (PACE#<provider>) the states carry: the configured providers. */
+    private readonly paceProviderIds: readonly string[] = [],
   ) {}
 
   private cached?: { at: number; windowStart: number; states: Promise<ProviderState[]> };
@@ -93,13 +95,13 @@ export class DynamoProviderStateStore implements ProviderStateStore {
   private async read(): Promise<ProviderState[]> {
     const from = `${OBS_PREFIX}${new Date(windowStartOf(this.now(), this.window)).toISOString()}`;
     const partitions = [PARTITION, ...Array.from({ length: OBSERVATION_SHARDS }, (_, shard) => obsPartition(shard))];
-    const items = (
-      await Promise.all(
-        partitions.map((pk) =>
-          queryAll(this.db, { TableName: this.table, KeyConditionExpression: "pk = :pk AND sk >= :from", ExpressionAttributeValues: { ":pk": pk, ":from": from } }),
-        ),
-      )
-    ).flat();
+    const [paces, ...partitionItems] = await Promise.all([
+      this.readPaces(),
+      ...partitions.map((pk) =>
+        queryAll(this.db, { TableName: this.table, KeyConditionExpression: "pk = :pk AND sk >= :from", ExpressionAttributeValues: { ":pk": pk, ":from": from } }),
+      ),
+    ]);
+    const items = partitionItems.flat();
 
     const states = new Map<string, ProviderState>();
     const stateOf = (providerId: string) => {
@@ -135,7 +137,26 @@ export class DynamoProviderStateStore implements ProviderStateStore {
         } satisfies ProviderObservation);
       }
     }
+    for (const [providerId, nextMs] of paces) stateOf(providerId).paceFreeAt = nextMs;
     return [...states.values()];
+  }
+
+  /**
+   * Each account's next free submit slot, where one was ever booked (one batched read; a key
+   * DynamoDB leaves unprocessed just counts no wait: routing's hint, not the pace itself).
+   */
+  private async readPaces(): Promise<Map<string, number>> {
+    const paces = new Map<string, number>();
+    for (let i = 0; i < this.paceProviderIds.length; i += 100) {
+      const ids = this.paceProviderIds.slice(i, i + 100);
+      const { Responses } = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: ids.map((id) => keys.pace(id)) } } }));
+      const nextByKey = new Map((Responses?.[this.table] ?? []).map((item) => [item.pk as string, Number(item.next_ms)]));
+      for (const id of ids) {
+        const next = nextByKey.get(keys.pace(id).pk);
+        if (next !== undefined) paces.set(id, next);
+      }
+    }
+    return paces;
   }
 
   setCooldown(providerId: string, untilMs: number, reason: string): Promise<void> {
