@@ -102,8 +102,8 @@ export class DynamoTaskStore implements TaskStore {
 
   /**
    * Creates that arrive together are written in one transaction (coalescer.ts): one reservation
-   * per team for all its new tasks (and one month counter), every task's own items. Should any
-   * condition fail, nothing was written and each create runs alone, to be answered exactly.
+   * per team for all its new tasks (and one month counter), every task's own items. Should a
+   * condition fail, nothing was written: the failing team's creates run alone, the rest together.
    */
   private readonly creates = new Coalescer<PendingCreate, CreateTaskResult>({
     maxInFlight: 2,
@@ -137,15 +137,28 @@ export class DynamoTaskStore implements TaskStore {
       team.priceMicro += c.task.reservedMicro;
       byTeam.set(c.task.teamId, team);
     }
-    const items = [...byTeam].flatMap(([teamId, team]) => [
-      this.reservation(teamId, team.priceMicro, team.count),
-      ...(team.budget ? [this.budgetCount(teamId, { ...team.budget, priceMicro: team.priceMicro })] : []),
-    ]);
-    items.push(...batch.flatMap((c) => c.taskItems));
-    if (!(await transactWrite(this.db, items))) return batch.map((c) => ({ status: "fulfilled", value: { kind: "created", task: c.task } }));
-    const results: PromiseSettledResult<CreateTaskResult>[] = [];
-    for (const c of batch) results.push(...(await Promise.allSettled([alone(c)])));
-    return results;
+    const items: TransactItem[] = [];
+    const teamOfItem: string[] = [];
+    const add = (teamId: string, ...added: TransactItem[]) => {
+      items.push(...added);
+      teamOfItem.push(...added.map(() => teamId));
+    };
+    for (const [teamId, team] of byTeam) {
+      add(teamId, this.reservation(teamId, team.priceMicro, team.count));
+      if (team.budget) add(teamId, this.budgetCount(teamId, { ...team.budget, priceMicro: team.priceMicro }));
+    }
+    for (const c of batch) add(c.task.teamId, ...c.taskItems);
+    const reasons = await transactWrite(this.db, items);
+    if (!reasons) return batch.map((c) => ({ status: "fulfilled", value: { kind: "created", task: c.task } }));
+    // Nothing was written. The creates of the teams whose items failed (credits, budget, an
+    // Idempotency-Key seen before) run alone, to be answered exactly; the others try again together.
+    const failedTeams = new Set(reasons.flatMap((reason, i) => (reason.Code && reason.Code !== "None" ? [teamOfItem[i]!] : [])));
+    const together = failedTeams.size > 0 ? batch.filter((c) => !failedTeams.has(c.task.teamId)) : [];
+    const results = new Map<PendingCreate, PromiseSettledResult<CreateTaskResult>>();
+    const againTogether = together.length > 0 ? await this.createBatch(together) : [];
+    together.forEach((c, i) => results.set(c, againTogether[i]!));
+    for (const c of batch) if (!results.has(c)) results.set(c, (await Promise.allSettled([alone(c)]))[0]!);
+    return batch.map((c) => results.get(c)!);
   }
 
   /** One create's transaction: the reservation first, the task's items, then its month's count (createWith reads the reasons by position). */
