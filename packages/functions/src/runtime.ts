@@ -99,7 +99,7 @@ export function createRuntime(settings: RuntimeSettings): Runtime {
     tasks: new DynamoTaskStore(db, settings.tableName, booksCaughtUp),
     teams,
     usage: new DynamoUsageStore(db, settings.tableName, booksCaughtUp),
-    providerStates: new DynamoProviderStateStore(db, settings.tableName, () => clock.now(), undefined, settings.providers.map((p) => p.id)),
+    providerStates: new DynamoProviderStateStore(db, settings.tableName, () => clock.now(), settings.providers.map((p) => p.id)),
     queue: new SqsWorkQueue(sqs, settings.queueUrl),
     callbacks: signedCallbackSender({ policy: callbackPolicy, secretFor: (teamId) => teams.getCallbackSecret(teamId), logger, now: () => clock.now() }),
     callbackTargets: { check: (url) => callbackUrlProblem(url, callbackPolicy) },

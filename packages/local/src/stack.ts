@@ -48,7 +48,7 @@ import { startDynamoDbLocal } from "./dynamodb-local.ts";
 import { LOCAL_CREDENTIALS, LOCAL_REGION, TABLE_NAME } from "./local-aws.ts";
 import { requeueOpenTasks } from "./recovery.ts";
 import { startStreamLoop } from "./stream-loop.ts";
-import { startWorkerSide, workerRuntime, type WorkerSideSettings } from "./worker-side.ts";
+import { startWorkerSide } from "./worker-side.ts";
 
 export interface LocalStackOptions {
   port?: number; // 0 = any free port
@@ -68,7 +68,7 @@ export interface LocalStackOptions {
   /** How often upstream balances are read (default 5 minutes, like infra/provider-monitor.ts); the first read is at start. */
   providerCheckIntervalMs?: number;
   workerConcurrency?: number;
-  /** Connections the worker side keeps to DynamoDB Local at most (default 4; the API's are not limited; worker-side.ts). */
+  /** Connections the worker side keeps to DynamoDB Local at most (default 4; the API's are not limited). */
   workerDynamoConnections?: number;
   /** The worker's batching window (default 400 ms). */
   workerBatchWindowMs?: number;
@@ -169,43 +169,47 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       );
     }
 
-    const clients = {
-      dynamo: new DynamoDBClient({ region: LOCAL_REGION, credentials: dynamodbCredentials, endpoint: dynamoDb.endpoint }),
-      sqs: new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: sqsEndpoint }),
+    // The API and the worker side (worker-side.ts, and the stream loop below) each have their own
+    // clients and runtime, as they are separate functions on AWS. The worker side talks to
+    // DynamoDB Local over a few connections only (4 by default): DynamoDB Local serves about one
+    // core's worth of requests, so a worker batch of 100 concurrent steps would otherwise queue
+    // every API request behind it (bench:load at 300 submits/s: p99 about 200 ms with 4, about
+    // 300 ms with 8, over 1 s unlimited). Under a burst the worker trails the submits (the queue
+    // holds the rest) instead of slowing them.
+    const localClients = (dynamoConnections?: number) => {
+      const clients = {
+        dynamo: new DynamoDBClient({
+          region: LOCAL_REGION,
+          credentials: dynamodbCredentials,
+          endpoint: dynamoDb.endpoint,
+          ...(dynamoConnections ? { requestHandler: { httpAgent: { keepAlive: true, maxSockets: dynamoConnections } } } : {}),
+        }),
+        sqs: new SQSClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint: sqsEndpoint }),
+      };
+      options.instrumentClients?.(clients);
+      return clients;
     };
-    options.instrumentClients?.(clients);
+    const clients = localClients();
+    const workerClients = localClients(options.workerDynamoConnections ?? 4);
     await ensureTable(clients.dynamo);
     const { queueUrl, dlqUrl } = await ensureQueues(clients.sqs);
     const { Attributes } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }));
     // The books (usage, ledger, task counts) are read once the stream loop has caught up.
     let booksCaughtUp = async () => {};
-    const runtime = createRuntime({
-      booksCaughtUp: () => booksCaughtUp(),
-      tableName: TABLE_NAME,
-      queueUrl,
-      deadLetterQueueUrl: dlqUrl,
-      providers,
-      clients,
-      logger,
-      ...(options.explorationShare !== undefined ? { explorationShare: options.explorationShare } : {}),
-      callbackPolicy: { allowPrivate: options.callbackAllowPrivate ?? true, httpsOnly: false },
-    });
-    // The worker side (worker-side.ts) has a runtime of its own, as on AWS; the stream loop below uses it too.
-    const workerSettings: WorkerSideSettings = {
-      dynamodb: { endpoint: dynamoDb.endpoint, credentials: dynamodbCredentials, connections: options.workerDynamoConnections ?? 4 },
-      sqsEndpoint,
-      queueUrl,
-      dlqUrl,
-      queueArn: Attributes!.QueueArn!,
-      providers,
-      ...(options.explorationShare !== undefined ? { explorationShare: options.explorationShare } : {}),
-      callbackAllowPrivate: options.callbackAllowPrivate ?? true,
-      ...(options.workerConcurrency !== undefined ? { concurrency: options.workerConcurrency } : {}),
-      ...(options.workerBatchWindowMs !== undefined ? { batchWindowMs: options.workerBatchWindowMs } : {}),
-      ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
-      ...(options.providerCheckIntervalMs !== undefined ? { providerCheckIntervalMs: options.providerCheckIntervalMs } : {}),
-    };
-    const workers = workerRuntime(workerSettings, logger, options.instrumentClients);
+    const runtimeOn = (sideClients: typeof clients) =>
+      createRuntime({
+        booksCaughtUp: () => booksCaughtUp(),
+        tableName: TABLE_NAME,
+        queueUrl,
+        deadLetterQueueUrl: dlqUrl,
+        providers,
+        clients: sideClients,
+        logger,
+        ...(options.explorationShare !== undefined ? { explorationShare: options.explorationShare } : {}),
+        callbackPolicy: { allowPrivate: options.callbackAllowPrivate ?? true, httpsOnly: false },
+      });
+    const runtime = runtimeOn(clients);
+    const workers = runtimeOn(workerClients);
     const { ctx } = runtime;
 
     const adminKey = options.adminKey || (dataDir ? await storedAdminKey(dataDir.dir) : generateApiKey());
@@ -244,7 +248,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     booksCaughtUp = () => streamLoop.caughtUp();
 
     if (options.worker !== false) {
-      stops.push(startWorkerSide(workers, workerSettings, logger, options.onWorkerInvocation));
+      stops.push(
+        startWorkerSide(
+          workers,
+          {
+            queueUrl,
+            queueArn: Attributes!.QueueArn!,
+            ...(options.workerConcurrency !== undefined ? { concurrency: options.workerConcurrency } : {}),
+            ...(options.workerBatchWindowMs !== undefined ? { batchWindowMs: options.workerBatchWindowMs } : {}),
+            ...(options.sweepIntervalMs !== undefined ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+            ...(options.providerCheckIntervalMs !== undefined ? { providerCheckIntervalMs: options.providerCheckIntervalMs } : {}),
+            ...(options.onWorkerInvocation ? { onInvocation: options.onWorkerInvocation } : {}),
+          },
+          logger,
+        ),
+      );
     }
 
     return {

@@ -70,9 +70,9 @@ export class DynamoProviderStateStore implements ProviderStateStore {
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly now: () => number,
-    private readonly window: ObservationWindow = OBSERVATION_WINDOW,
     /** The accounts whose pace (PACE#<provider>) the states carry: the configured providers. */
     private readonly paceProviderIds: readonly string[] = [],
+    private readonly window: ObservationWindow = OBSERVATION_WINDOW,
   ) {}
 
   private cached?: { at: number; windowStart: number; states: Promise<ProviderState[]> };
